@@ -1,0 +1,51 @@
+import type { Config } from '../config/index.js';
+import { createPool, type Pool } from './pool.js';
+import { findRunningEmbeddedServer, startEmbeddedServer } from './embedded.js';
+import { runMigrations } from './migrate.js';
+
+export interface Database {
+  pool: Pool;
+  url: string;
+  /** 'external': DATABASE_URL; 'embedded-owner': this process serves PGlite; 'embedded-client': another process does. */
+  mode: 'external' | 'embedded-owner' | 'embedded-client';
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database the config names: DATABASE_URL, else the embedded server another process already
+ * serves from dataDir, else a new embedded server owned by this process. With db.autoMigrate, migrations
+ * run before the pool is handed out (and, embedded, before other processes can find the server).
+ */
+export async function openDatabase(config: Config, opts: { log?: (msg: string) => void; applicationName?: string } = {}): Promise<Database> {
+  const poolOpts = { max: config.db.poolMax, statementTimeoutMs: config.db.statementTimeoutMs, applicationName: opts.applicationName };
+  if (config.databaseUrl) {
+    if (config.db.autoMigrate) await runMigrations({ url: config.databaseUrl, log: opts.log });
+    const pool = createPool({ url: config.databaseUrl, ...poolOpts });
+    return { pool, url: config.databaseUrl, mode: 'external', close: () => pool.end() };
+  }
+  const running = await findRunningEmbeddedServer(config.dataDir);
+  if (running) {
+    opts.log?.(`using the embedded database already served at ${running}`);
+    if (config.db.autoMigrate) await runMigrations({ url: running, log: opts.log });
+    const pool = createPool({ url: running, ...poolOpts });
+    return { pool, url: running, mode: 'embedded-client', close: () => pool.end() };
+  }
+  const server = await startEmbeddedServer({ dataDir: config.dataDir });
+  try {
+    if (config.db.autoMigrate) await runMigrations({ url: server.url, log: opts.log });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  server.publish();
+  const pool = createPool({ url: server.url, ...poolOpts });
+  return {
+    pool,
+    url: server.url,
+    mode: 'embedded-owner',
+    async close() {
+      await pool.end();
+      await server.stop();
+    },
+  };
+}
