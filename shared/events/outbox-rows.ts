@@ -1,0 +1,54 @@
+import type { Queryable } from '../db/index.js';
+
+/** An unpublished outbox row, as the relay reads it. */
+export interface OutboxRow {
+  id: number;
+  event_id: string;
+  event_type: string;
+  topic: string;
+  ordering_key: string;
+  attributes: Record<string, string>;
+  payload: unknown;
+  attempts: number;
+}
+
+const COLUMNS = 'o.id, o.event_id, o.event_type, o.topic, o.ordering_key, o.attributes, o.payload, o.attempts';
+
+/**
+ * Unpublished rows in id order. A key whose oldest unpublished row is waiting out its backoff is skipped
+ * entirely, so no later row of that key can be published before it (per-tenant order). With
+ * ignoreBackoff (a final flush), every unpublished row is eligible.
+ */
+export async function selectPublishable(db: Queryable, limit: number, opts: { ignoreBackoff?: boolean } = {}): Promise<OutboxRow[]> {
+  if (opts.ignoreBackoff) {
+    const { rows } = await db.query<OutboxRow>(`SELECT ${COLUMNS} FROM outbox o WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1`, [limit]);
+    return rows;
+  }
+  const { rows } = await db.query<OutboxRow>(
+    `WITH waiting AS (
+       SELECT ordering_key, min(id) AS first_id FROM outbox
+        WHERE published_at IS NULL AND next_attempt_at > now()
+        GROUP BY ordering_key)
+     SELECT ${COLUMNS} FROM outbox o LEFT JOIN waiting w ON w.ordering_key = o.ordering_key
+      WHERE o.published_at IS NULL AND (w.first_id IS NULL OR o.id < w.first_id)
+      ORDER BY o.id LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
+
+export async function markPublished(db: Queryable, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('UPDATE outbox SET published_at = now(), next_attempt_at = NULL WHERE id = ANY($1::bigint[]) AND published_at IS NULL', [ids]);
+}
+
+export async function markFailed(db: Queryable, failures: Array<{ id: number; error: string; delayMs: number }>): Promise<void> {
+  if (failures.length === 0) return;
+  await db.query(
+    `UPDATE outbox o
+        SET attempts = o.attempts + 1, last_error = f.error, next_attempt_at = now() + f.delay_ms * interval '1 millisecond'
+       FROM unnest($1::bigint[], $2::text[], $3::int[]) AS f(id, error, delay_ms)
+      WHERE o.id = f.id AND o.published_at IS NULL`,
+    [failures.map((f) => f.id), failures.map((f) => f.error.slice(0, 1000)), failures.map((f) => Math.round(f.delayMs))],
+  );
+}
