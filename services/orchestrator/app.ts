@@ -1,0 +1,37 @@
+import express, { type Express } from 'express';
+import type { Config } from '../../shared/config/index.js';
+import type { Pool } from '../../shared/db/index.js';
+import type { Logger, Metrics } from '../../shared/telemetry/index.js';
+import { errorHandler, jsonBody, notFound, requestLog } from '../../shared/http/index.js';
+import { authenticate, type JwtVerifier } from '../../shared/auth/index.js';
+import { healthRoutes } from './routes/health.js';
+import { adminFlagRoutes } from './routes/admin-flags.js';
+import type { ReadinessCheck } from './readiness.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  pool: Pool;
+  verifier: JwtVerifier;
+  checks: Record<string, ReadinessCheck>;
+  draining: () => boolean;
+}
+
+/** The orchestrator's express app: public probes first, then everything behind a verified JWT. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Cloud Run's front end is the one proxy hop; req.ip is then the caller's address.
+  app.set('trust proxy', 1);
+  app.use(requestLog({ logger: deps.logger, metrics: deps.metrics, gcpProject: deps.config.gcpProject, quietPaths: ['/healthz', '/readyz', '/metrics'] }));
+  app.use(healthRoutes({ checks: deps.checks, registry: deps.metrics.registry, draining: deps.draining }));
+
+  // Everything under /v1 and /admin needs a verified token and speaks JSON (unknown paths there: 401, then 404).
+  app.use(['/v1', '/admin'], authenticate(deps.verifier), jsonBody(deps.config.http.bodyLimitBytes));
+  app.use(adminFlagRoutes({ pool: deps.pool }));
+
+  app.use(notFound());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

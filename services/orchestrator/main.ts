@@ -1,0 +1,95 @@
+/**
+ * Composition root of the orchestrator (Cloud Run service; `npm start` locally). Picks adapters from the
+ * config — DATABASE_URL / REDIS_URL / PUBSUB_PROJECT / AUTH_JWKS_* set: production ones; unset: the
+ * embedded defaults (PGlite, in-memory key/value, in-process bus, dev key pair) — and serves the app.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfigOrExit, type Config } from '../../shared/config/index.js';
+import { openDatabase } from '../../shared/db/index.js';
+import { createKeyValue } from '../../shared/cache/index.js';
+import { createJwtVerifier } from '../../shared/auth/index.js';
+import { LocalEventBus, OutboxRelay, registerOutboxMetrics, type Publisher } from '../../shared/events/index.js';
+import { createLogger, createMetrics, type Logger } from '../../shared/telemetry/index.js';
+import { createApp } from './app.js';
+import { readinessChecks } from './readiness.js';
+import { installGracefulShutdown } from './shutdown.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.logLevel, name: 'orchestrator' });
+process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+
+try {
+  await main(config, logger);
+} catch (err) {
+  logger.fatal({ err }, `start-up failed: ${(err as Error).message}`);
+  process.exit(1);
+}
+
+async function main(config: Config, logger: Logger): Promise<void> {
+  const metrics = createMetrics();
+  const db = await openDatabase(config, { log: (msg) => logger.debug(msg.trim()), applicationName: 'orchestrator' });
+  const kv = createKeyValue({ redisUrl: config.redisUrl, keyPrefix: 'aiorch:' });
+  const verifier = await createJwtVerifier({ auth: config.auth, dataDir: config.dataDir, appEnv: config.appEnv, logger });
+  const publisher = await createPublisher(config, logger);
+  const outboxMetrics = registerOutboxMetrics(metrics.registry, db.pool);
+  const relay = new OutboxRelay({ pool: db.pool, publisher, settings: config.events.relay, logger, metrics: outboxMetrics });
+  relay.start();
+
+  let draining = false;
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    pool: db.pool,
+    verifier,
+    checks: readinessChecks({ pool: db.pool, jwksLoaded: () => verifier.isLoaded() }),
+    draining: () => draining,
+  });
+  const server = createServer(app);
+  // Above Cloud Run's front-end idle timeout, so the proxy, not us, closes idle keep-alive connections.
+  server.keepAliveTimeout = 620_000;
+  server.headersTimeout = 621_000;
+  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  installGracefulShutdown({
+    server,
+    logger,
+    graceMs: config.http.shutdownGraceMs,
+    onDrain: () => {
+      draining = true;
+    },
+    steps: [
+      { name: 'relay', run: async (ms) => { await relay.flush(ms); await relay.stop(); } },
+      { name: 'publisher', run: () => publisher.close() },
+      { name: 'verifier', run: async () => verifier.close() },
+      { name: 'key-value', run: () => kv.close() },
+      { name: 'database', run: () => db.close() },
+    ],
+  });
+
+  logger.info(
+    {
+      url,
+      port,
+      ready_ms: Math.round(process.uptime() * 1000),
+      database: db.mode,
+      key_value: config.redisUrl ? 'redis' : 'memory',
+      events: config.pubsub.project ? 'pubsub' : 'in-process',
+      auth: config.auth.jwksUrl ? 'jwks-url' : config.auth.jwksFile ? 'jwks-file' : 'dev-key-pair',
+    },
+    'listening',
+  );
+  if (!config.auth.jwksUrl && !config.auth.jwksFile) {
+    logger.info(`get a token: npm run token -- --tenant demo --scope "ai.invoke ai.admin"  then  curl -H "Authorization: Bearer $TOKEN" ${url}/admin/flags`);
+  }
+}
+
+async function createPublisher(config: Config, logger: Logger): Promise<Publisher> {
+  if (!config.pubsub.project) return new LocalEventBus({ logger });
+  // Loaded only when used: @google-cloud/pubsub takes ~0.5 s to import.
+  const { PubSubPublisher } = await import('../../shared/events/pubsub-publisher.js');
+  return new PubSubPublisher({ projectId: config.pubsub.project, publishTimeoutMs: config.events.relay.publishTimeoutMs });
+}

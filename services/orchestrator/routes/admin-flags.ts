@@ -1,0 +1,67 @@
+import { Router } from 'express';
+import type { Pool } from '../../../shared/db/index.js';
+import { AppError } from '../../../shared/errors/app-error.js';
+import { bodyValidator } from '../../../shared/http/index.js';
+import { listFlags, upsertFlags, GLOBAL_TENANT, type FlagChange } from '../../../shared/flags/store.js';
+import { principalOf, requireScope, SCOPES } from '../../../shared/auth/index.js';
+
+interface PutFlagsBody {
+  flags: Array<{ key: string; tenant_id?: string; enabled: boolean; value?: unknown }>;
+}
+
+const parsePutFlags = bodyValidator<PutFlagsBody>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['flags'],
+  properties: {
+    flags: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key', 'enabled'],
+        properties: {
+          key: { type: 'string', pattern: '^[a-z][a-z0-9_.:-]{0,127}$' },
+          tenant_id: { type: 'string', pattern: '^(\\*|[A-Za-z0-9._-]{1,64})$' },
+          enabled: { type: 'boolean' },
+          value: {},
+        },
+      },
+    },
+  },
+});
+
+/**
+ * GET/PUT /admin/flags. `ai.admin` reads and sets its own tenant's flags (and reads the global ones);
+ * `platform.admin` may set global (`tenant_id: "*"`) or any tenant's flags and list all of them.
+ */
+export function adminFlagRoutes(opts: { pool: Pool }): Router {
+  const router = Router();
+  router.get('/admin/flags', requireScope(SCOPES.aiAdmin, SCOPES.platformAdmin), async (req, res) => {
+    const principal = principalOf(res);
+    const platform = principal.scopes.has(SCOPES.platformAdmin);
+    const requested = typeof req.query.tenant === 'string' ? req.query.tenant : undefined;
+    if (requested && !platform && requested !== principal.tenantId) throw tenantForbidden(requested);
+    const tenant = platform ? requested : principal.tenantId;
+    res.json({ flags: await listFlags(opts.pool, tenant) });
+  });
+  router.put('/admin/flags', requireScope(SCOPES.aiAdmin, SCOPES.platformAdmin), async (req, res) => {
+    const principal = principalOf(res);
+    const platform = principal.scopes.has(SCOPES.platformAdmin);
+    const body = parsePutFlags(req.body);
+    const changes: FlagChange[] = body.flags.map((f) => ({ ...f, tenant_id: f.tenant_id ?? principal.tenantId }));
+    for (const change of changes) {
+      if (!platform && change.tenant_id !== principal.tenantId) throw tenantForbidden(change.tenant_id);
+    }
+    await upsertFlags(opts.pool, changes, principal.subject);
+    res.json({ flags: await listFlags(opts.pool, platform ? undefined : principal.tenantId) });
+  });
+  return router;
+}
+
+function tenantForbidden(tenant: string): AppError {
+  const what = tenant === GLOBAL_TENANT ? 'global flags' : `tenant ${tenant}`;
+  return new AppError({ code: 'tenant_forbidden', status: 403, title: 'Forbidden', detail: `Your token may not act on ${what}; that takes platform.admin.` });
+}
