@@ -31,6 +31,14 @@ const ENV_FIELDS: Array<{ env: string; path: string[]; kind: 'string' | 'integer
   { env: 'AUTH_JWKS_URL', path: ['auth', 'jwksUrl'], kind: 'string' },
   { env: 'AUTH_JWKS_FILE', path: ['auth', 'jwksFile'], kind: 'string' },
   { env: 'HTTP_BODY_LIMIT_BYTES', path: ['http', 'bodyLimitBytes'], kind: 'integer' },
+  { env: 'VERTEX_PROJECT', path: ['providers', 'vertex', 'project'], kind: 'string' },
+  { env: 'VERTEX_LOCATION', path: ['providers', 'vertex', 'location'], kind: 'string' },
+  { env: 'VERTEX_BASE_URL', path: ['providers', 'vertex', 'baseUrl'], kind: 'string' },
+  { env: 'ANTHROPIC_API_KEY', path: ['providers', 'anthropic', 'apiKey'], kind: 'string' },
+  { env: 'ANTHROPIC_BASE_URL', path: ['providers', 'anthropic', 'baseUrl'], kind: 'string' },
+  { env: 'OPENAI_API_KEY', path: ['providers', 'openai', 'apiKey'], kind: 'string' },
+  { env: 'OPENAI_BASE_URL', path: ['providers', 'openai', 'baseUrl'], kind: 'string' },
+  { env: 'ROUTING_DEADLINE_MS', path: ['routing', 'deadlineMs'], kind: 'integer' },
 ];
 
 /** Every environment variable the config reads, for the README's table and for tests. */
@@ -67,13 +75,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const file = path.join(dir, `${appEnv}.json`);
   if (!existsSync(file)) throw new ConfigError(`config: APP_ENV=${appEnv} but ${path.relative(process.cwd(), file)} does not exist`);
 
-  let fromFile: Record<string, unknown>;
-  try {
-    fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (err) {
-    throw new ConfigError(`config: ${path.basename(file)} is not valid JSON (${(err as Error).message})`);
-  }
-  const merged: Record<string, unknown> = { ...fromFile, appEnv };
+  // base.json holds what every environment shares (capabilities, prices, defaults); <APP_ENV>.json overrides it.
+  const basePath = path.join(dir, 'base.json');
+  const base = existsSync(basePath) ? readJson(basePath) : {};
+  const merged: Record<string, unknown> = { ...deepMerge(base, readJson(file)), appEnv };
   for (const field of ENV_FIELDS) {
     const raw = env[field.env];
     if (raw === undefined || raw === '') continue;
@@ -81,10 +86,35 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) setPath(merged, key.split('.'), value);
 
+  // Vertex's project falls back to the runtime's project (Cloud Run sets GOOGLE_CLOUD_PROJECT).
+  const vertex = (merged.providers as { vertex?: Record<string, unknown> } | undefined)?.vertex;
+  if (vertex && vertex.project === undefined && typeof merged.gcpProject === 'string') vertex.project = merged.gcpProject;
   if (!validate(merged)) throw new ConfigError(describe(validate.errors?.[0]));
   const config = merged as unknown as Config;
   checkCrossFieldRules(config);
   return config;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`config: ${path.basename(file)} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Objects merge key by key; arrays and scalars of the override replace the base's. */
+function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const prev = out[key];
+    out[key] = isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function parseEnvValue(name: string, raw: string, kind: 'string' | 'integer' | 'boolean'): unknown {

@@ -3,7 +3,7 @@ export const configSchema = {
   $id: 'config',
   type: 'object',
   additionalProperties: false,
-  required: ['appEnv', 'port', 'logLevel', 'dataDir', 'db', 'auth', 'http', 'events', 'pubsub'],
+  required: ['appEnv', 'port', 'logLevel', 'dataDir', 'db', 'auth', 'http', 'events', 'pubsub', 'capabilities', 'prices', 'tenantDefaults', 'providers', 'routing'],
   properties: {
     appEnv: { type: 'string', enum: ['dev', 'test', 'staging', 'prod'] },
     port: { type: 'integer', minimum: 0, maximum: 65535 },
@@ -51,6 +51,139 @@ export const configSchema = {
       required: [],
       properties: {
         project: { type: 'string', minLength: 1 },
+      },
+    },
+    capabilities: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: '^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['description', 'inputSchema', 'outputSchema', 'prompt', 'chain', 'maxOutputTokens', 'temperature', 'cacheTtlSeconds', 'hitl', 'rag'],
+        properties: {
+          description: { type: 'string', minLength: 1 },
+          inputSchema: { type: 'object' },
+          outputSchema: { type: 'object' },
+          prompt: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['version', 'system', 'template'],
+            properties: { version: { type: 'string', minLength: 1 }, system: { type: 'string' }, template: { type: 'string', minLength: 1 } },
+          },
+          chain: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['provider', 'model', 'timeoutMs'],
+              properties: {
+                provider: { type: 'string', enum: ['vertex', 'anthropic', 'openai', 'deterministic'] },
+                model: { type: 'string', minLength: 1 },
+                timeoutMs: { type: 'integer', minimum: 100 },
+              },
+            },
+          },
+          maxOutputTokens: { type: 'integer', minimum: 1 },
+          temperature: { type: 'number', minimum: 0, maximum: 2 },
+          cacheTtlSeconds: { type: 'integer', minimum: 0 },
+          hitl: { type: 'boolean' },
+          rag: { type: 'boolean' },
+        },
+      },
+    },
+    prices: {
+      type: 'object',
+      propertyNames: { pattern: '^[a-z]+:.+$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['inputMicrosPerMTok', 'outputMicrosPerMTok'],
+        properties: { inputMicrosPerMTok: { type: 'integer', minimum: 0 }, outputMicrosPerMTok: { type: 'integer', minimum: 0 } },
+      },
+    },
+    tenantDefaults: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['allowedProviders', 'budgets', 'rateLimits'],
+      properties: {
+        allowedProviders: { type: 'array', items: { type: 'string', enum: ['vertex', 'anthropic', 'openai', 'deterministic'] } },
+        budgets: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['period', 'capability', 'limitMicros'],
+            properties: {
+              period: { type: 'string', enum: ['daily', 'monthly'] },
+              capability: { type: ['string', 'null'] },
+              limitMicros: { type: 'integer', minimum: 0 },
+            },
+          },
+        },
+        rateLimits: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['requestsPerMinute', 'tokensPerMinute'],
+          properties: { requestsPerMinute: { type: 'integer', minimum: 1 }, tokensPerMinute: { type: 'integer', minimum: 1 } },
+        },
+      },
+    },
+    providers: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['vertex', 'anthropic', 'openai', 'byok', 'embeddings'],
+      properties: {
+        vertex: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['location'],
+          properties: { project: { type: 'string', minLength: 1 }, location: { type: 'string', minLength: 1 }, baseUrl: { type: 'string', pattern: '^https?://' } },
+        },
+        anthropic: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { apiKey: { type: 'string', minLength: 1 }, baseUrl: { type: 'string', pattern: '^https?://' } },
+        },
+        openai: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { apiKey: { type: 'string', minLength: 1 }, baseUrl: { type: 'string', pattern: '^https?://' } },
+        },
+        byok: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['secretNamePattern', 'cacheTtlSeconds'],
+          properties: { secretNamePattern: { type: 'string', minLength: 1 }, cacheTtlSeconds: { type: 'integer', minimum: 0 } },
+        },
+        embeddings: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['model', 'dimensions'],
+          properties: { model: { type: 'string', minLength: 1 }, dimensions: { type: 'integer', minimum: 1 } },
+        },
+      },
+    },
+    routing: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['deadlineMs', 'retryJitterMs', 'breaker', 'flagsRefreshSeconds'],
+      properties: {
+        deadlineMs: { type: 'integer', minimum: 100 },
+        retryJitterMs: { type: 'integer', minimum: 0 },
+        flagsRefreshSeconds: { type: 'integer', minimum: 1 },
+        breaker: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['errorThresholdPercentage', 'volumeThreshold', 'resetTimeoutMs', 'rollingCountTimeoutMs'],
+          properties: {
+            errorThresholdPercentage: { type: 'integer', minimum: 1, maximum: 100 },
+            volumeThreshold: { type: 'integer', minimum: 1 },
+            resetTimeoutMs: { type: 'integer', minimum: 100 },
+            rollingCountTimeoutMs: { type: 'integer', minimum: 100 },
+          },
+        },
       },
     },
     events: {

@@ -1,3 +1,6 @@
+import type { CapabilityDefinition, ChainLink } from '../capabilities/types.js';
+import type { ProviderName } from '../providers/port.js';
+
 export type AppEnv = 'dev' | 'test' | 'staging' | 'prod';
 
 export interface EventTopics {
@@ -40,4 +43,32 @@ export interface Config {
   /** Unset: the in-process event bus. */
   pubsub: { project?: string };
   events: { source: string; topics: EventTopics; relay: RelaySettings };
+  /** Keyed by capability key; `key` is filled in by the capability registry. */
+  capabilities: Record<string, Omit<CapabilityDefinition, 'key'>>;
+  /** `provider:model` → integer micro-dollars per million tokens. */
+  prices: Record<string, { inputMicrosPerMTok: number; outputMicrosPerMTok: number }>;
+  tenantDefaults: {
+    allowedProviders: ProviderName[];
+    budgets: Array<{ period: 'daily' | 'monthly'; capability: string | null; limitMicros: number }>;
+    rateLimits: { requestsPerMinute: number; tokensPerMinute: number };
+  };
+  providers: {
+    /** Enabled when `project` (VERTEX_PROJECT, else GOOGLE_CLOUD_PROJECT) is set; `location` is pinned. */
+    vertex: { project?: string; location: string; baseUrl?: string };
+    /** Enabled when ANTHROPIC_API_KEY is set. */
+    anthropic: { apiKey?: string; baseUrl?: string };
+    /** Enabled when OPENAI_API_KEY is set. */
+    openai: { apiKey?: string; baseUrl?: string };
+    byok: { secretNamePattern: string; cacheTtlSeconds: number };
+    embeddings: { model: string; dimensions: number };
+  };
+  routing: {
+    /** Overall deadline of one request across every link and retry. */
+    deadlineMs: number;
+    retryJitterMs: number;
+    flagsRefreshSeconds: number;
+    breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number; rollingCountTimeoutMs: number };
+  };
 }
+
+export type { ChainLink };

@@ -19,6 +19,16 @@ describe('config', () => {
     expect(config.auth.clockToleranceSeconds).toBe(30);
   });
 
+  it('environment files override base.json; prod keeps the shared capabilities', () => {
+    const prod = loadConfig({ env: { APP_ENV: 'prod', DATABASE_URL: 'postgres://h/db', AUTH_JWKS_URL: 'https://i/jwks' } });
+    expect(prod.db.poolMax).toBe(20);
+    expect(prod.db.autoMigrate).toBe(false);
+    expect(prod.db.statementTimeoutMs).toBe(15000);
+    expect(Object.keys(prod.capabilities)).toEqual(['reservation.upsell_offer', 'notification.guest_message_draft', 'support.policy_answer']);
+    expect(load({ GOOGLE_CLOUD_PROJECT: 'p1' }).providers.vertex.project).toBe('p1');
+    expect(load({ GOOGLE_CLOUD_PROJECT: 'p1', VERTEX_PROJECT: 'p2' }).providers.vertex.project).toBe('p2');
+  });
+
   it('environment variables win over the file, typed', () => {
     const config = load({ PORT: '9090', DATABASE_URL: 'postgres://u@h:5432/db', REDIS_URL: 'redis://h:6379', DB_POOL_MAX: '4', DB_AUTO_MIGRATE: 'false' });
     expect(config.port).toBe(9090);
@@ -44,16 +54,17 @@ describe('config', () => {
     expect(() => load(env as Record<string, string>)).toThrow(message);
   });
 
-  it('names a missing or unknown setting of the file', () => {
+  it('names a missing or unknown setting of the files', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
-    const dev = JSON.parse(JSON.stringify(readDev()));
-    delete dev.auth.audience;
-    writeFileSync(path.join(dir, 'dev.json'), JSON.stringify(dev));
+    const base = readBase() as { auth: Record<string, unknown> };
+    delete base.auth.audience;
+    writeFileSync(path.join(dir, 'base.json'), JSON.stringify(base));
+    writeFileSync(path.join(dir, 'dev.json'), '{}');
     expect(() => loadConfig({ env: {}, configDir: dir })).toThrow('config: AUTH_AUDIENCE (auth.audience) is required');
-    dev.auth.audience = 'a';
-    dev.auth.colour = 'blue';
-    writeFileSync(path.join(dir, 'dev.json'), JSON.stringify(dev));
+    writeFileSync(path.join(dir, 'dev.json'), JSON.stringify({ auth: { audience: 'a', colour: 'blue' } }));
     expect(() => loadConfig({ env: {}, configDir: dir })).toThrow('config: auth.colour is not a known setting');
+    writeFileSync(path.join(dir, 'dev.json'), JSON.stringify({ auth: { audience: 'a' }, capabilities: { 'bad key': {} } }));
+    expect(() => loadConfig({ env: {}, configDir: dir })).toThrow(/config: capabilities/);
     writeFileSync(path.join(dir, 'dev.json'), '{ not json');
     expect(() => loadConfig({ env: {}, configDir: dir })).toThrow(/config: dev.json is not valid JSON/);
   });
@@ -62,6 +73,7 @@ describe('config', () => {
     for (const appEnv of ['dev', 'test', 'staging', 'prod']) {
       const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
       copyFileSync(path.join(defaultConfigDir(), `${appEnv}.json`), path.join(dir, `${appEnv}.json`));
+      copyFileSync(path.join(defaultConfigDir(), 'base.json'), path.join(dir, 'base.json'));
       const config = loadConfig({ env: { APP_ENV: appEnv, DATABASE_URL: 'postgres://h/db', AUTH_JWKS_URL: 'https://i/jwks' }, configDir: dir });
       expect(config.appEnv).toBe(appEnv);
     }
@@ -82,6 +94,6 @@ describe('config', () => {
   });
 });
 
-function readDev(): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(defaultConfigDir(), 'dev.json'), 'utf8')) as Record<string, unknown>;
+function readBase(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(defaultConfigDir(), 'base.json'), 'utf8')) as Record<string, unknown>;
 }
