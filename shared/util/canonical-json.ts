@@ -1,0 +1,81 @@
+/**
+ * RFC 8785 JSON Canonicalization Scheme (JCS): one byte sequence per JSON value, so hashes and signatures
+ * over it do not depend on key order, whitespace or number spelling.
+ *
+ * - object keys sorted by their UTF-16 code units (what `Array.prototype.sort` does by default);
+ * - no whitespace;
+ * - numbers as ECMAScript Number-to-String (`JSON.stringify` of a finite number; -0 becomes 0);
+ * - strings escaped as `JSON.stringify` does.
+ *
+ * Only JSON data is accepted (RFC 8785 requires I-JSON): non-finite numbers, undefined, functions,
+ * symbols, BigInt, lone surrogates, cycles and non-plain objects (Date, Map, class instances…) throw a
+ * CanonicalJsonError naming the offending path, rather than being dropped or coerced silently.
+ */
+export class CanonicalJsonError extends TypeError {
+  /** Where the offending value sits, e.g. `$.items[2].price`. */
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super(`canonical JSON: ${problem} at ${path}`);
+    this.name = 'CanonicalJsonError';
+    this.path = path;
+  }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function canonicalJson(value: unknown): string {
+  return serialize(value, '$', new Set());
+}
+
+function serialize(value: unknown, path: string, ancestors: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+      return serializeString(value, path);
+    case 'number':
+      if (!Number.isFinite(value)) throw new CanonicalJsonError(path, `non-finite number ${String(value)}`);
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      return serializeContainer(value, path, ancestors);
+    case 'bigint':
+      throw new CanonicalJsonError(path, 'BigInt is not a JSON number (convert it to a string or a safe integer)');
+    default:
+      // undefined, function, symbol
+      throw new CanonicalJsonError(path, `${typeof value} is not a JSON value`);
+  }
+}
+
+function serializeString(value: string, path: string): string {
+  if (LONE_SURROGATE.test(value)) throw new CanonicalJsonError(path, 'string holds a lone UTF-16 surrogate');
+  return JSON.stringify(value);
+}
+
+function serializeContainer(value: object, path: string, ancestors: Set<object>): string {
+  if (ancestors.has(value)) throw new CanonicalJsonError(path, 'circular reference');
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items: string[] = [];
+      for (let i = 0; i < value.length; i++) items.push(serialize(value[i], `${path}[${i}]`, ancestors));
+      return `[${items.join(',')}]`;
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      throw new CanonicalJsonError(path, `${kind} is not a plain JSON object`);
+    }
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .sort()
+      .map((key) => {
+        const memberPath = `${path}[${JSON.stringify(key)}]`;
+        return `${serializeString(key, memberPath)}:${serialize(record[key], memberPath, ancestors)}`;
+      });
+    return `{${members.join(',')}}`;
+  } finally {
+    ancestors.delete(value);
+  }
+}
