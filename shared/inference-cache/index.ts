@@ -1,0 +1,3 @@
+export { createInferenceCache, type InferenceCache } from './cache.js';
+export type { CachedInference } from './entry.js';
+export { inferenceCacheKey, type InferenceCacheKeyParts } from './key.js';
