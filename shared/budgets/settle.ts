@@ -1,0 +1,159 @@
+import type { EventTopics } from '../config/types.js';
+import type { Queryable } from '../db/index.js';
+import { createEvent, enqueueMany, type BudgetThresholdCrossedData, type EventEnvelope } from '../events/index.js';
+import { scopeToCapability, type BudgetPeriod } from './periods.js';
+import { newlyReached, thresholdBit, type ThresholdPercent } from './thresholds.js';
+
+/** One budget period a call is charged to. */
+export interface SettledPeriod {
+  /** A capability key, or '*' for the tenant-wide budget. */
+  scope: string;
+  period: BudgetPeriod;
+  /** ISO timestamps (a settlement is plain JSON, so it can wait in a batch or a queue). */
+  periodStart: string;
+  periodEnd: string;
+  /** The limit when reserved; used only when this settlement creates the period's ledger row. */
+  limitMicros: number | null;
+}
+
+/** What one call costs, on every period its reservation was checked against (from BudgetGate.settlementFor). */
+export interface Settlement {
+  tenantId: string;
+  capability: string;
+  amountMicros: number;
+  periods: SettledPeriod[];
+}
+
+export interface ThresholdCrossing {
+  tenantId: string;
+  scope: string;
+  period: BudgetPeriod;
+  periodStart: string;
+  percent: ThresholdPercent;
+  limitMicros: number;
+  spentMicros: number;
+}
+
+interface Charge {
+  tenantId: string;
+  scope: string;
+  period: BudgetPeriod;
+  start: string;
+  end: string;
+  limitMicros: number | null;
+  amountMicros: number;
+  calls: number;
+}
+
+interface ChargedRow {
+  id: number;
+  tenant_id: string;
+  capability: string;
+  period: BudgetPeriod;
+  period_start: Date;
+  limit_micros: number | null;
+  spent_micros: number;
+  thresholds_notified: number;
+}
+
+/**
+ * Charges settled calls to the ledger on the caller's transaction (the one that records the calls), and
+ * enqueues `budget.threshold_crossed` for each 50/80/100 % threshold a period reaches.
+ *
+ * Calls are summed per period first, so a batch of any size updates each period row once, in a fixed
+ * order (no deadlock between concurrent batches). Period rows are created on demand. The upsert locks
+ * each row until commit; the thresholds_notified bits are read and set under that lock, so each
+ * threshold is announced exactly once per period however many transactions race.
+ */
+export async function applySettlements(tx: Queryable, settlements: readonly Settlement[], topics: EventTopics, source: string): Promise<ThresholdCrossing[]> {
+  const charges = aggregate(settlements);
+  if (charges.length === 0) return [];
+  const { rows } = await tx.query<ChargedRow>(
+    `INSERT INTO budget_periods AS b (tenant_id, capability, period, period_start, period_end, limit_micros, spent_micros, calls)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::bigint[], $7::bigint[], $8::bigint[])
+     ON CONFLICT (tenant_id, capability, period, period_start)
+     DO UPDATE SET spent_micros = b.spent_micros + EXCLUDED.spent_micros, calls = b.calls + EXCLUDED.calls, updated_at = now()
+     RETURNING b.id, b.tenant_id, b.capability, b.period, b.period_start, b.limit_micros, b.spent_micros, b.thresholds_notified`,
+    [
+      charges.map((c) => c.tenantId),
+      charges.map((c) => c.scope),
+      charges.map((c) => c.period),
+      charges.map((c) => c.start),
+      charges.map((c) => c.end),
+      charges.map((c) => c.limitMicros),
+      charges.map((c) => c.amountMicros),
+      charges.map((c) => c.calls),
+    ],
+  );
+
+  const crossings: ThresholdCrossing[] = [];
+  const marks: Array<{ id: number; mask: number }> = [];
+  for (const row of rows) {
+    const reached = newlyReached(row.spent_micros, row.limit_micros, row.thresholds_notified);
+    if (reached.length === 0) continue;
+    marks.push({ id: row.id, mask: reached.reduce((m, p) => m | thresholdBit(p), 0) });
+    for (const percent of reached) {
+      crossings.push({
+        tenantId: row.tenant_id,
+        scope: row.capability,
+        period: row.period,
+        periodStart: row.period_start.toISOString(),
+        percent,
+        limitMicros: row.limit_micros as number,
+        spentMicros: row.spent_micros,
+      });
+    }
+  }
+  if (marks.length === 0) return [];
+  await tx.query(
+    `UPDATE budget_periods b SET thresholds_notified = b.thresholds_notified | m.mask::smallint
+       FROM unnest($1::bigint[], $2::int[]) AS m(id, mask) WHERE b.id = m.id`,
+    [marks.map((m) => m.id), marks.map((m) => m.mask)],
+  );
+  await enqueueMany(tx, crossings.map((c) => thresholdEvent(c, source)), topics);
+  return crossings;
+}
+
+/**
+ * Period rows are always locked in this key's order (settlements here, limit changes in admin.ts), so
+ * two transactions touching the same rows cannot deadlock.
+ */
+export const lockOrderKey = (tenantId: string, scope: string, period: BudgetPeriod, startIso: string): string =>
+  JSON.stringify([tenantId, scope, period, startIso]);
+
+function aggregate(settlements: readonly Settlement[]): Charge[] {
+  const byPeriod = new Map<string, Charge>();
+  for (const s of settlements) {
+    if (!Number.isSafeInteger(s.amountMicros) || s.amountMicros < 0) throw new RangeError(`amountMicros must be a non-negative integer, got ${String(s.amountMicros)}`);
+    for (const p of s.periods) {
+      const start = new Date(p.periodStart).toISOString();
+      const key = lockOrderKey(s.tenantId, p.scope, p.period, start);
+      const charge = byPeriod.get(key);
+      if (charge) {
+        charge.amountMicros += s.amountMicros;
+        charge.calls += 1;
+      } else {
+        byPeriod.set(key, { tenantId: s.tenantId, scope: p.scope, period: p.period, start, end: p.periodEnd, limitMicros: p.limitMicros, amountMicros: s.amountMicros, calls: 1 });
+      }
+    }
+  }
+  // One order for every transaction: rows are locked in it, so concurrent batches cannot deadlock.
+  return [...byPeriod.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, charge]) => charge);
+}
+
+function thresholdEvent(c: ThresholdCrossing, source: string): EventEnvelope<BudgetThresholdCrossedData> {
+  return createEvent<BudgetThresholdCrossedData>({
+    type: 'budget.threshold_crossed',
+    tenantId: c.tenantId,
+    source,
+    subject: `budgets/${c.period}/${c.scope}`,
+    data: {
+      period: c.period,
+      capability: scopeToCapability(c.scope),
+      threshold_percent: c.percent,
+      limit_micros: c.limitMicros,
+      spent_micros: c.spentMicros,
+      period_start: c.periodStart,
+    },
+  });
+}
