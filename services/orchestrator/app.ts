@@ -7,6 +7,11 @@ import { authenticate, type JwtVerifier } from '../../shared/auth/index.js';
 import { healthRoutes } from './routes/health.js';
 import { adminFlagRoutes } from './routes/admin-flags.js';
 import type { ReadinessCheck } from './readiness.js';
+import type { InferenceWiring } from './inference-deps.js';
+import { capabilityRoutes } from './routes/capabilities.js';
+import { chatCompletionRoutes } from './routes/chat-completions.js';
+import { embeddingRoutes } from './routes/embeddings.js';
+import { adminBudgetRoutes } from './routes/admin-budgets.js';
 
 export interface AppDeps {
   config: Config;
@@ -16,6 +21,7 @@ export interface AppDeps {
   verifier: JwtVerifier;
   checks: Record<string, ReadinessCheck>;
   draining: () => boolean;
+  wiring: InferenceWiring;
 }
 
 /** The orchestrator's express app: public probes first, then everything behind a verified JWT. */
@@ -29,7 +35,11 @@ export function createApp(deps: AppDeps): Express {
 
   // Everything under /v1 and /admin needs a verified token and speaks JSON (unknown paths there: 401, then 404).
   app.use(['/v1', '/admin'], authenticate(deps.verifier), jsonBody(deps.config.http.bodyLimitBytes));
-  app.use(adminFlagRoutes({ pool: deps.pool }));
+  app.use(adminFlagRoutes({ pool: deps.pool, onChange: () => deps.wiring.flags.refresh() }));
+  app.use(adminBudgetRoutes({ budgets: deps.wiring.budgets, capabilities: deps.config.capabilities }));
+  app.use(capabilityRoutes({ inference: deps.wiring.inference, capabilities: deps.wiring.capabilities, flags: deps.wiring.flags }));
+  app.use(chatCompletionRoutes({ inference: deps.wiring.inference }));
+  app.use(embeddingRoutes({ inference: deps.wiring.inference, embedder: deps.wiring.embedder }));
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

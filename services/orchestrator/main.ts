@@ -7,13 +7,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfigOrExit, type Config } from '../../shared/config/index.js';
 import { openDatabase } from '../../shared/db/index.js';
-import { createKeyValue } from '../../shared/cache/index.js';
+import { createKeyValue, SERVICE_KEY_PREFIX } from '../../shared/cache/index.js';
 import { createJwtVerifier } from '../../shared/auth/index.js';
 import { LocalEventBus, OutboxRelay, registerOutboxMetrics, type Publisher } from '../../shared/events/index.js';
 import { createLogger, createMetrics, type Logger } from '../../shared/telemetry/index.js';
 import { createApp } from './app.js';
 import { readinessChecks } from './readiness.js';
 import { installGracefulShutdown } from './shutdown.js';
+import { wireInference } from './inference-deps.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, name: 'orchestrator' });
@@ -29,12 +30,13 @@ try {
 async function main(config: Config, logger: Logger): Promise<void> {
   const metrics = createMetrics();
   const db = await openDatabase(config, { log: (msg) => logger.debug(msg.trim()), applicationName: 'orchestrator' });
-  const kv = createKeyValue({ redisUrl: config.redisUrl, keyPrefix: 'aiorch:' });
+  const kv = createKeyValue({ redisUrl: config.redisUrl, keyPrefix: SERVICE_KEY_PREFIX });
   const verifier = await createJwtVerifier({ auth: config.auth, dataDir: config.dataDir, appEnv: config.appEnv, logger });
   const publisher = await createPublisher(config, logger);
   const outboxMetrics = registerOutboxMetrics(metrics.registry, db.pool);
   const relay = new OutboxRelay({ pool: db.pool, publisher, settings: config.events.relay, logger, metrics: outboxMetrics });
   relay.start();
+  const wiring = await wireInference({ config, pool: db.pool, kv, logger, metrics, onRecorded: () => relay.wake() });
 
   let draining = false;
   const app = createApp({
@@ -45,6 +47,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
     verifier,
     checks: readinessChecks({ pool: db.pool, jwksLoaded: () => verifier.isLoaded() }),
     draining: () => draining,
+    wiring,
   });
   const server = createServer(app);
   // Above Cloud Run's front-end idle timeout, so the proxy, not us, closes idle keep-alive connections.
@@ -62,6 +65,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
       draining = true;
     },
     steps: [
+      { name: 'inference', run: () => wiring.close() },
       { name: 'relay', run: async (ms) => { await relay.flush(ms); await relay.stop(); } },
       { name: 'publisher', run: () => publisher.close() },
       { name: 'verifier', run: async () => verifier.close() },
@@ -78,12 +82,14 @@ async function main(config: Config, logger: Logger): Promise<void> {
       database: db.mode,
       key_value: config.redisUrl ? 'redis' : 'memory',
       events: config.pubsub.project ? 'pubsub' : 'in-process',
+      providers: wiring.providers,
+      embeddings: `${wiring.embedder.name}:${wiring.embedder.model}`,
       auth: config.auth.jwksUrl ? 'jwks-url' : config.auth.jwksFile ? 'jwks-file' : 'dev-key-pair',
     },
     'listening',
   );
   if (!config.auth.jwksUrl && !config.auth.jwksFile) {
-    logger.info(`get a token: npm run token -- --tenant demo --scope "ai.invoke ai.admin"  then  curl -H "Authorization: Bearer $TOKEN" ${url}/admin/flags`);
+    logger.info(`get a token: TOKEN=$(npm run --silent token -- --tenant demo --scope "ai.invoke ai.admin")  then  curl -H "Authorization: Bearer $TOKEN" ${url}/v1/capabilities`);
   }
 }
 

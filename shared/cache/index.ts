@@ -16,3 +16,6 @@ export function createKeyValue(opts: KeyValueOptions & { redisUrl?: string } = {
   const { redisUrl, keyPrefix } = opts;
   return redisUrl ? createRedisKeyValue({ url: redisUrl, keyPrefix }) : createMemoryKeyValue({ keyPrefix });
 }
+
+/** The prefix every process of this service puts on its keys, so jobs and services share counters. */
+export const SERVICE_KEY_PREFIX = 'aiorch:';

@@ -54,6 +54,9 @@ export class RedisKeyValue implements KeyValue {
       // twice, so the caller gets an error instead.
       autoResendUnfulfilledCommands: false,
       retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+      // Commands issued in the same tick leave in one write: under concurrency that is far fewer syscalls
+      // (each call makes ~6 small round trips: rate limit, cache, reserve, release, …).
+      enableAutoPipelining: true,
     });
     client.on('error', (err: Error) => {
       this.#lastConnectionError = err;

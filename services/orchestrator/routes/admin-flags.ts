@@ -37,7 +37,7 @@ const parsePutFlags = bodyValidator<PutFlagsBody>({
  * GET/PUT /admin/flags. `ai.admin` reads and sets its own tenant's flags (and reads the global ones);
  * `platform.admin` may set global (`tenant_id: "*"`) or any tenant's flags and list all of them.
  */
-export function adminFlagRoutes(opts: { pool: Pool }): Router {
+export function adminFlagRoutes(opts: { pool: Pool; onChange?: () => Promise<void> }): Router {
   const router = Router();
   router.get('/admin/flags', requireScope(SCOPES.aiAdmin, SCOPES.platformAdmin), async (req, res) => {
     const principal = principalOf(res);
@@ -56,6 +56,8 @@ export function adminFlagRoutes(opts: { pool: Pool }): Router {
       if (!platform && change.tenant_id !== principal.tenantId) throw tenantForbidden(change.tenant_id);
     }
     await upsertFlags(opts.pool, changes, principal.subject);
+    // This instance applies the change at once; the others pick it up at their next periodic read.
+    await opts.onChange?.();
     res.json({ flags: await listFlags(opts.pool, platform ? undefined : principal.tenantId) });
   });
   return router;

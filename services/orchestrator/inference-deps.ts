@@ -1,0 +1,141 @@
+import type { Config } from '../../shared/config/index.js';
+import type { Pool } from '../../shared/db/index.js';
+import type { KeyValueAdapter } from '../../shared/cache/index.js';
+import type { Logger, Metrics } from '../../shared/telemetry/index.js';
+import { createCapabilityRegistry, type CapabilityRegistry } from '../../shared/capabilities/index.js';
+import { createTenantDirectory } from '../../shared/tenants/directory.js';
+import { createFlagReader, type FlagReader } from '../../shared/flags/reader.js';
+import { createRateLimiter, type RateLimitOverrides } from '../../shared/rate-limit/index.js';
+import { createIdempotency } from '../../shared/idempotency/index.js';
+import { createInferenceCache } from '../../shared/inference-cache/index.js';
+import { applySettlements, createBudgetGate, startBudgetReconciler, type BudgetDeps, type BudgetReconciler, type Settlement } from '../../shared/budgets/index.js';
+import { createChainRunner, type ChainRunner } from '../../shared/routing/index.js';
+import { createCallRecorder } from '../../shared/recording/calls.js';
+import { createInferenceMetrics } from '../../shared/inference/metrics.js';
+import type { InferenceDeps } from '../../shared/inference/types.js';
+import type { EmbeddingProvider, LlmProvider, ProviderName } from '../../shared/providers/port.js';
+import { createDeterministicProvider } from '../../shared/providers/deterministic/index.js';
+import { createLocalHashingEmbedder } from '../../shared/providers/embeddings/local-hashing.js';
+
+export interface InferenceWiring {
+  inference: InferenceDeps;
+  capabilities: CapabilityRegistry;
+  flags: FlagReader;
+  budgets: BudgetDeps;
+  embedder: EmbeddingProvider;
+  chain: ChainRunner;
+  reconciler: BudgetReconciler;
+  /** Which links can run (for the start-up log line). */
+  providers: ProviderName[];
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the inference pipeline's steps from the config. A vendor's links are enabled only when its
+ * credentials are configured (Vertex: a project; Anthropic/OpenAI: an API key); the deterministic
+ * provider always is. Vendor SDKs are imported only when used, so embedded start-up stays fast.
+ */
+export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyValueAdapter; logger: Logger; metrics: Metrics; onRecorded?: () => void }): Promise<InferenceWiring> {
+  const { config, pool, kv, logger } = opts;
+  const capabilities = createCapabilityRegistry(config.capabilities);
+  const flags = createFlagReader({ db: pool, refreshMs: config.routing.flagsRefreshSeconds * 1000, logger });
+  await flags.refresh();
+  flags.start();
+
+  const providers = await llmProviders(config);
+  const chain = createChainRunner({ providers, breaker: config.routing.breaker, retryJitterMs: config.routing.retryJitterMs, logger, metrics: { registry: opts.metrics.registry } });
+  const budgets: BudgetDeps = { kv, pool, config: { tenantDefaults: config.tenantDefaults, prices: config.prices } };
+  const reconciler = startBudgetReconciler(budgets, { onError: (err) => logger.warn({ err }, 'budget reconciliation failed') });
+  const recorder = createCallRecorder<Settlement>({
+    pool,
+    topics: config.events.topics,
+    applySettlements: async (tx, settlements) => {
+      await applySettlements(tx, settlements, config.events.topics, config.events.source);
+    },
+  });
+  const apiKeyFor = await byokResolver(config, logger);
+
+  const inference: InferenceDeps = {
+    config,
+    capabilities,
+    tenants: createTenantDirectory({ db: pool, defaultAllowedProviders: config.tenantDefaults.allowedProviders }),
+    flags,
+    rateLimiter: createRateLimiter({
+      kv,
+      defaults: config.tenantDefaults.rateLimits,
+      limitsFor: async (tenantId) => flags.valueOf('rate_limits', tenantId) as RateLimitOverrides | undefined,
+      logger,
+    }),
+    idempotency: createIdempotency({ kv, logger }),
+    cache: createInferenceCache({ kv, logger }),
+    budgets: createBudgetGate(budgets),
+    chain,
+    configuredProviders: new Set(Object.keys(providers) as ProviderName[]),
+    recorder,
+    metrics: createInferenceMetrics(opts.metrics.registry),
+    logger,
+    ...(apiKeyFor ? { apiKeyFor } : {}),
+    ...(opts.onRecorded ? { onRecorded: opts.onRecorded } : {}),
+  };
+  return {
+    inference,
+    capabilities,
+    flags,
+    budgets,
+    embedder: await embeddingProvider(config),
+    chain,
+    reconciler,
+    providers: Object.keys(providers) as ProviderName[],
+    async close() {
+      flags.stop();
+      reconciler.stop();
+      await recorder.flush();
+      chain.close();
+    },
+  };
+}
+
+async function llmProviders(config: Config): Promise<Partial<Record<ProviderName, LlmProvider>>> {
+  const { vertex, anthropic, openai } = config.providers;
+  const providers: Partial<Record<ProviderName, LlmProvider>> = {
+    deterministic: createDeterministicProvider({ capabilities: config.capabilities }),
+  };
+  if (vertex.project) {
+    const { createVertexProvider } = await import('../../shared/providers/vertex/index.js');
+    // Gemini 2.5 counts thinking tokens against maxOutputTokens; these capabilities need the answer, not the thoughts.
+    providers.vertex = createVertexProvider({ project: vertex.project, location: vertex.location, thinkingBudget: 0, ...(vertex.baseUrl ? { baseUrl: vertex.baseUrl } : {}) });
+  }
+  if (anthropic.apiKey) {
+    const { createAnthropicProvider } = await import('../../shared/providers/anthropic/index.js');
+    providers.anthropic = createAnthropicProvider({ apiKey: anthropic.apiKey, ...(anthropic.baseUrl ? { baseUrl: anthropic.baseUrl } : {}) });
+  }
+  if (openai.apiKey) {
+    const { createOpenAiProvider } = await import('../../shared/providers/openai/index.js');
+    providers.openai = createOpenAiProvider({ apiKey: openai.apiKey, ...(openai.baseUrl ? { baseUrl: openai.baseUrl } : {}) });
+  }
+  return providers;
+}
+
+async function embeddingProvider(config: Config): Promise<EmbeddingProvider> {
+  const { vertex, embeddings } = config.providers;
+  if (!vertex.project) return createLocalHashingEmbedder({ dimensions: embeddings.dimensions });
+  const { createVertexEmbedder } = await import('../../shared/providers/embeddings/index.js');
+  return createVertexEmbedder({ project: vertex.project, location: vertex.location, model: embeddings.model, dimensions: embeddings.dimensions, ...(vertex.baseUrl ? { baseUrl: vertex.baseUrl } : {}) });
+}
+
+/** BYOK needs Secret Manager, hence a Google project; without one every call uses the platform keys. */
+async function byokResolver(config: Config, logger: Logger): Promise<InferenceDeps['apiKeyFor']> {
+  const project = config.gcpProject ?? config.providers.vertex.project;
+  if (!project) return undefined;
+  const { createByokKeyResolver } = await import('../../shared/providers/byok/index.js');
+  const resolver = createByokKeyResolver({ secretNamePattern: config.providers.byok.secretNamePattern, project, cacheTtlMs: config.providers.byok.cacheTtlSeconds * 1000 });
+  return async (tenantId, provider) => {
+    if (provider !== 'anthropic' && provider !== 'openai') return undefined;
+    try {
+      return await resolver.keyFor(tenantId, provider);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, tenant_id: tenantId, provider }, 'BYOK lookup failed');
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,194 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { renderPrompt, type Capability } from '../capabilities/index.js';
+import { isAppError } from '../errors/app-error.js';
+import { costMicros, worstCaseMicros, type Reservation } from '../budgets/index.js';
+import { inferenceCacheKey } from '../inference-cache/index.js';
+import { requestHashOf } from '../idempotency/index.js';
+import { estimateTokens } from '../providers/tokens.js';
+import type { ProviderName } from '../providers/port.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import type { Attempt } from '../routing/index.js';
+import { completedCall, failedCall, releaseAfterCommit, type CallFacts } from './call-record.js';
+import { effectiveChain, inputTokenBound } from './reservation-estimate.js';
+import { capabilityDisabled, chainFailure, recordingFailed } from './errors.js';
+import { timed } from './metrics.js';
+import type { InferenceDeps, InvokeRequest, InvokeResult } from './types.js';
+
+/**
+ * The inference pipeline, step by step:
+ * authorize → parse input → rate limit → idempotency → cache → reserve budget → run chain (breakers,
+ * timeouts, fallback, output validation) → settle and record (one group-committed transaction) → respond.
+ * The invoke route, the OpenAI-compatible route and the Pub/Sub push handler all come through here.
+ */
+export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<InvokeResult> {
+  const started = performance.now();
+  const tenantId = req.principal.tenantId;
+  const cap = authorize(deps, req);
+  const input = cap.parseInput(req.input);
+  const prompt = renderPrompt(cap.prompt.template, input);
+  const inputTokens = estimateTokens(cap.prompt.system) + estimateTokens(prompt);
+  await timed(deps.metrics, 'rate_limit', () => deps.rateLimiter.admitRequest(tenantId, inputTokens + cap.maxOutputTokens));
+  const adjustTokens = (actual: number) => deps.rateLimiter.adjustTokens(tenantId, inputTokens + cap.maxOutputTokens, actual);
+
+  const run = () => cachedOrFresh(deps, req, cap, input, prompt, started, adjustTokens);
+  if (!req.idempotencyKey) return run();
+  const outcome = await deps.idempotency.begin({ tenantId, key: req.idempotencyKey, requestHash: requestHashOf({ capability: cap.key, input }) });
+  if (outcome.kind === 'replay') return outcome.response.body as InvokeResult;
+  try {
+    const result = await run();
+    await outcome.complete({ status: 200, body: result });
+    return result;
+  } catch (err) {
+    await outcome.abandon();
+    throw err;
+  }
+}
+
+function authorize(deps: InferenceDeps, req: InvokeRequest): Capability {
+  const cap = deps.capabilities.require(req.capability);
+  if (!deps.flags.isEnabled(`capability:${cap.key}`, req.principal.tenantId)) throw capabilityDisabled(cap.key);
+  return cap;
+}
+
+async function cachedOrFresh(
+  deps: InferenceDeps,
+  req: InvokeRequest,
+  cap: Capability,
+  input: unknown,
+  prompt: string,
+  started: number,
+  adjustTokens: (actualTokens: number) => Promise<void>,
+): Promise<InvokeResult> {
+  const tenantId = req.principal.tenantId;
+  const facts = (): CallFacts => ({
+    callId,
+    tenantId,
+    capability: cap.key,
+    channel: req.channel,
+    inputHash,
+    idempotencyKey: req.idempotencyKey,
+    correlationId: req.correlationId,
+    latencyMs: performance.now() - started,
+    source: deps.config.events.source,
+  });
+  const callId = randomUUID();
+  const inputHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
+  const policy = await deps.tenants.policyFor(tenantId);
+  // The chain as it can run for this tenant: a residency change must not serve answers cached before it.
+  const links = effectiveChain(cap, policy.allowedProviders, deps.configuredProviders);
+  const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input });
+
+  // cache: a hit costs nothing, is recorded as a call, and never reserves budget.
+  if (cap.cacheTtlSeconds > 0) {
+    const hit = await timed(deps.metrics, 'cache', () => deps.cache.get(cacheKey));
+    if (hit) {
+      const result: InvokeResult = {
+        call_id: callId,
+        capability: cap.key,
+        output: hit.output,
+        provider: hit.provider,
+        model: hit.model,
+        degraded: hit.degraded,
+        cache_hit: true,
+        usage: { input_tokens: 0, output_tokens: 0, cost_micros: 0 },
+        hitl: null,
+        citations: hit.citations,
+      };
+      await record(deps, completedCall(facts(), { provider: hit.provider, model: hit.model, degraded: hit.degraded, cacheHit: true, inputTokens: 0, outputTokens: 0, costMicros: 0, attempts: [], hitlStatus: null, output: hit.output }));
+      deps.metrics.cacheHits.inc({ capability: cap.key });
+      observe(deps, cap.key, 'cache', 'ok', started);
+      return result;
+    }
+  }
+
+  // reserve budget: the worst case of the chain (input estimate + max output), atomically.
+  let reservation: Reservation;
+  try {
+    reservation = await timed(deps.metrics, 'reserve', () => deps.budgets.reserve({ tenantId, capability: cap.key, estimateMicros: worstCaseMicros(deps.config.prices, links, inputTokenBound(cap, prompt), cap.maxOutputTokens) }));
+  } catch (err) {
+    if (isAppError(err) && err.code === 'budget_exhausted') deps.metrics.budgetRejections.inc({ capability: cap.key });
+    throw err;
+  }
+
+  // run the chain: breakers, timeouts, retries, fallback; output validated against the capability's schema.
+  const attempts: Attempt[] = [];
+  let outcome;
+  try {
+    outcome = await timed(deps.metrics, 'chain', () => deps.chain.run({
+      capability: cap,
+      request: { system: cap.prompt.system, prompt, responseSchema: cap.outputSchema, maxOutputTokens: cap.maxOutputTokens, temperature: cap.temperature, capability: cap.key, input },
+      deadlineMs: deps.config.routing.deadlineMs,
+      allowedProviders: policy.allowedProviders,
+      isProviderEnabled: (p: ProviderName) => deps.flags.isEnabled(`provider:${p}`, tenantId),
+      apiKeyFor: deps.apiKeyFor ? (p: ProviderName) => deps.apiKeyFor!(tenantId, p) : undefined,
+      validate: (text: string) => cap.checkOutput(text),
+      onAttempt: (a) => attempts.push(a),
+    }));
+  } catch (err) {
+    const failure = chainFailure(err);
+    await deps.budgets.release(reservation, 0);
+    await record(deps, failedCall(facts(), { code: failure.code, reason: failure.detail, attempts })).catch((recErr: unknown) =>
+      deps.logger.error({ err: recErr, call_id: callId }, 'could not record a failed call'),
+    );
+    observe(deps, cap.key, 'none', failure.code, started);
+    throw failure;
+  }
+
+  // settle and record: the ai_calls row, its event and the real cost reach Postgres in one transaction.
+  const cost = costMicros(deps.config.prices, outcome.provider, outcome.model, outcome.usage);
+  const hitlStatus = cap.hitl ? ('pending' as const) : null;
+  try {
+    await timed(deps.metrics, 'record', () => record(
+      deps,
+      completedCall(
+        facts(),
+        { provider: outcome.provider, model: outcome.model, degraded: outcome.degraded, cacheHit: false, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens, costMicros: cost, attempts: outcome.attempts, hitlStatus, output: outcome.value },
+        deps.budgets.settlementFor(reservation, cost),
+      ),
+    ));
+  } catch (err) {
+    // Keep the fast counter conservative: the vendor was paid even though the ledger did not get it.
+    await deps.budgets.release(reservation, cost).catch(() => {});
+    deps.logger.error({ err, call_id: callId }, 'could not record a call; its answer is withheld');
+    throw recordingFailed(err);
+  }
+  await timed(deps.metrics, 'release', () => releaseAfterCommit(deps, reservation, cost));
+  await adjustTokens(outcome.usage.inputTokens + outcome.usage.outputTokens);
+  deps.metrics.tokens.inc({ provider: outcome.provider, model: outcome.model, direction: 'input' }, outcome.usage.inputTokens);
+  deps.metrics.tokens.inc({ provider: outcome.provider, model: outcome.model, direction: 'output' }, outcome.usage.outputTokens);
+  deps.metrics.costMicros.inc({ provider: outcome.provider, model: outcome.model }, cost);
+  observe(deps, cap.key, outcome.provider, outcome.degraded ? 'degraded' : 'ok', started);
+
+  const result: InvokeResult = {
+    call_id: callId,
+    capability: cap.key,
+    output: outcome.value,
+    provider: outcome.provider,
+    model: outcome.model,
+    degraded: outcome.degraded,
+    cache_hit: false,
+    usage: { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens, cost_micros: cost },
+    hitl: hitlStatus ? { task_id: null, status: hitlStatus } : null,
+    citations: citationsOf(outcome.value),
+  };
+  // Degraded answers are not cached, so the real answer is served once providers recover; drafts awaiting review neither.
+  if (cap.cacheTtlSeconds > 0 && !outcome.degraded && !cap.hitl) {
+    await deps.cache.set(cacheKey, { output: result.output, provider: result.provider, model: result.model, degraded: false, usage: { input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens }, citations: result.citations, created_at: new Date().toISOString() }, cap.cacheTtlSeconds);
+  }
+  return result;
+}
+
+async function record(deps: InferenceDeps, call: Parameters<InferenceDeps['recorder']['record']>[0]): Promise<void> {
+  await deps.recorder.record(call);
+  deps.onRecorded?.();
+}
+
+function observe(deps: InferenceDeps, capability: string, provider: string, outcome: string, started: number): void {
+  deps.metrics.requests.inc({ capability, provider, outcome });
+  deps.metrics.latency.observe({ capability, provider }, (performance.now() - started) / 1000);
+}
+
+function citationsOf(output: unknown): unknown[] {
+  const citations = (output as { citations?: unknown } | null)?.citations;
+  return Array.isArray(citations) ? citations : [];
+}

@@ -1,0 +1,47 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** Inference metrics: requests and latency by capability and provider, tokens, cost, cache hits, budget rejections. */
+export interface InferenceMetrics {
+  requests: Counter<'capability' | 'provider' | 'outcome'>;
+  latency: Histogram<'capability' | 'provider'>;
+  tokens: Counter<'provider' | 'model' | 'direction'>;
+  costMicros: Counter<'provider' | 'model'>;
+  cacheHits: Counter<'capability'>;
+  budgetRejections: Counter<'capability'>;
+  /** Where a call's time goes, step by step (rate_limit, cache, reserve, chain, record, release). */
+  steps: Histogram<'step'>;
+}
+
+/** Times one pipeline step into `inference_step_seconds{step}`. */
+export async function timed<T>(metrics: InferenceMetrics, step: string, fn: () => Promise<T>): Promise<T> {
+  const end = metrics.steps.startTimer({ step });
+  try {
+    return await fn();
+  } finally {
+    end();
+  }
+}
+
+export function createInferenceMetrics(registry: Registry): InferenceMetrics {
+  return {
+    requests: new Counter({ name: 'inference_requests_total', help: 'Inference calls by capability, provider and outcome', labelNames: ['capability', 'provider', 'outcome'] as const, registers: [registry] }),
+    latency: new Histogram({
+      name: 'inference_latency_seconds',
+      help: 'Inference latency by capability and provider (cache hits: provider="cache")',
+      labelNames: ['capability', 'provider'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    tokens: new Counter({ name: 'llm_tokens_total', help: 'Tokens by provider, model and direction (input|output)', labelNames: ['provider', 'model', 'direction'] as const, registers: [registry] }),
+    costMicros: new Counter({ name: 'llm_cost_micros_total', help: 'Settled cost in micro-dollars by provider and model', labelNames: ['provider', 'model'] as const, registers: [registry] }),
+    cacheHits: new Counter({ name: 'inference_cache_hits_total', help: 'Inference cache hits by capability', labelNames: ['capability'] as const, registers: [registry] }),
+    budgetRejections: new Counter({ name: 'budget_rejections_total', help: 'Calls refused with 402 budget_exhausted, by capability', labelNames: ['capability'] as const, registers: [registry] }),
+    steps: new Histogram({
+      name: 'inference_step_seconds',
+      help: 'Time spent in each step of the inference pipeline',
+      labelNames: ['step'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+  };
+}

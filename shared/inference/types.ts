@@ -1,0 +1,60 @@
+import type { Config } from '../config/index.js';
+import type { Principal } from '../auth/index.js';
+import type { CapabilityRegistry } from '../capabilities/index.js';
+import type { TenantDirectory } from '../tenants/directory.js';
+import type { FlagReader } from '../flags/reader.js';
+import type { Logger } from '../telemetry/index.js';
+import type { ChainRunner } from '../routing/index.js';
+import type { BudgetGate, Settlement } from '../budgets/index.js';
+import type { InferenceCache } from '../inference-cache/index.js';
+import type { Idempotency } from '../idempotency/index.js';
+import type { RateLimiter } from '../rate-limit/index.js';
+import type { CallRecorder } from '../recording/calls.js';
+import type { InferenceMetrics } from './metrics.js';
+import type { ProviderName } from '../providers/port.js';
+
+/** Everything the pipeline's steps need, wired once by the composition root. */
+export interface InferenceDeps {
+  config: Pick<Config, 'prices' | 'routing' | 'events'>;
+  capabilities: CapabilityRegistry;
+  tenants: TenantDirectory;
+  flags: FlagReader;
+  rateLimiter: RateLimiter;
+  idempotency: Idempotency;
+  cache: InferenceCache;
+  budgets: BudgetGate;
+  chain: ChainRunner;
+  /** Providers with credentials configured: the links that can actually run. */
+  configuredProviders: ReadonlySet<ProviderName>;
+  recorder: CallRecorder<Settlement>;
+  metrics: InferenceMetrics;
+  logger: Logger;
+  /** BYOK: a tenant's own key for a vendor, when it has one. */
+  apiKeyFor?: (tenantId: string, provider: ProviderName) => Promise<string | undefined>;
+  /** Nudged after a commit so events leave the outbox promptly. */
+  onRecorded?: () => void;
+}
+
+export type Channel = 'invoke' | 'chat' | 'async';
+
+export interface InvokeRequest {
+  principal: Principal;
+  capability: string;
+  input: unknown;
+  channel: Channel;
+  idempotencyKey?: string;
+  correlationId?: string;
+}
+
+export interface InvokeResult {
+  call_id: string;
+  capability: string;
+  output: unknown;
+  provider: string;
+  model: string;
+  degraded: boolean;
+  cache_hit: boolean;
+  usage: { input_tokens: number; output_tokens: number; cost_micros: number };
+  hitl: null | { task_id: string | null; status: 'pending' };
+  citations: unknown[];
+}

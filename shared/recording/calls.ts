@@ -1,0 +1,77 @@
+import type { EventTopics } from '../config/index.js';
+import type { Pool, PoolClient } from '../db/index.js';
+import { enqueueMany, validateEventData, type EventEnvelope } from '../events/index.js';
+import { GroupCommitter } from './group-commit.js';
+
+/** What one inference call leaves in Postgres: its ai_calls row, its event, and (when it cost money) its settlement. */
+export interface CallRecord<S = unknown> {
+  row: {
+    call_id: string;
+    tenant_id: string;
+    capability: string;
+    channel: 'invoke' | 'chat' | 'embeddings' | 'async';
+    status: 'completed' | 'failed';
+    error_code: string | null;
+    provider: string | null;
+    model: string | null;
+    degraded: boolean;
+    cache_hit: boolean;
+    input_tokens: number;
+    output_tokens: number;
+    cost_micros: number;
+    latency_ms: number;
+    input_hash: string;
+    idempotency_key: string | null;
+    correlation_id: string | null;
+    attempts: unknown[];
+    hitl_status: string | null;
+    output: unknown;
+  };
+  event: EventEnvelope;
+  settlement?: S;
+}
+
+export interface CallRecorder<S> {
+  /** Resolves once the row, the event and the settlement are committed (together with other calls). */
+  record(call: CallRecord<S>): Promise<void>;
+  flush(): Promise<void>;
+}
+
+export function createCallRecorder<S>(opts: {
+  pool: Pool;
+  topics: EventTopics;
+  /** Applies the batch's settlements on the same transaction (the budgets ledger). */
+  applySettlements: (tx: PoolClient, settlements: S[]) => Promise<void>;
+  maxBatch?: number;
+}): CallRecorder<S> {
+  const committer = new GroupCommitter<CallRecord<S>>({
+    pool: opts.pool,
+    maxBatch: opts.maxBatch,
+    write: async (tx, calls) => {
+      await tx.query(
+        `INSERT INTO ai_calls (call_id, tenant_id, capability, channel, status, error_code, provider, model, degraded, cache_hit,
+                               input_tokens, output_tokens, cost_micros, latency_ms, input_hash, idempotency_key, correlation_id,
+                               attempts, hitl_status, output)
+         SELECT call_id, tenant_id, capability, channel, status, error_code, provider, model, degraded, cache_hit,
+                input_tokens, output_tokens, cost_micros, latency_ms, input_hash, idempotency_key, correlation_id,
+                attempts, hitl_status, output
+           FROM jsonb_to_recordset($1::jsonb) AS r(call_id uuid, tenant_id text, capability text, channel text, status text,
+                error_code text, provider text, model text, degraded boolean, cache_hit boolean, input_tokens int,
+                output_tokens int, cost_micros bigint, latency_ms int, input_hash text, idempotency_key text,
+                correlation_id text, attempts jsonb, hitl_status text, output jsonb)`,
+        [JSON.stringify(calls.map((c) => c.row))],
+      );
+      await enqueueMany(tx, calls.map((c) => c.event), opts.topics);
+      const settlements = calls.flatMap((c) => (c.settlement === undefined ? [] : [c.settlement]));
+      if (settlements.length > 0) await opts.applySettlements(tx, settlements);
+    },
+  });
+  return {
+    record(call) {
+      // Checked before joining a batch: one malformed event must fail its own call, not everyone's in the batch.
+      validateEventData(call.event.type, call.event.data);
+      return committer.submit(call);
+    },
+    flush: () => committer.flush(),
+  };
+}

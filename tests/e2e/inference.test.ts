@@ -1,0 +1,199 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mintDevToken } from '../../shared/auth/index.js';
+import { loadConfig } from '../../shared/config/index.js';
+import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openai-vendor/server.js';
+import { DEFAULT_TEXT } from '../fakes/http-fake.js';
+import { startService, type RunningService } from '../support/service.js';
+import { testDatabase, type TestDatabase } from '../support/db.js';
+
+/**
+ * The inference path end to end: the built service as a process, the OpenAI wire fake as its only
+ * vendor (Vertex and Anthropic unconfigured, the deterministic provider last), driven by real clients.
+ */
+describe('inference path (service + OpenAI wire fake)', () => {
+  const config = loadConfig({ env: { APP_ENV: 'test' } });
+  let db: TestDatabase;
+  let fake: FakeOpenAi;
+  let svc: RunningService;
+  const token = (tenant: string, scope = 'ai.invoke ai.admin') => mintDevToken({ dataDir: svc.dataDir, tenant, scope, issuer: config.auth.issuer, audience: config.auth.audience });
+  const client = async (tenant: string) => new OpenAI({ apiKey: await token(tenant), baseURL: `${svc.url}/v1`, maxRetries: 0 });
+  const invoke = async (tenant: string, capability: string, input: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${svc.url}/v1/capabilities/${capability}/invoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await token(tenant)}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ input }),
+    });
+  const policyQuestion = (q: string) => ({ question: q, language: 'en' });
+
+  beforeAll(async () => {
+    db = await testDatabase();
+    fake = await startFakeOpenAi();
+    svc = await startService({
+      env: { DATABASE_URL: db.url, REDIS_URL: inject('redisUrl') ?? '', OPENAI_API_KEY: 'sk-test-platform', OPENAI_BASE_URL: `${fake.url}/v1` },
+    });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    await fake?.stop();
+    await db?.close();
+  });
+
+  it('GET /v1/capabilities lists the shipped capabilities; without ai.invoke → 403', async () => {
+    const res = await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${await token('t-list')}` } });
+    const body = (await res.json()) as { capabilities: Array<{ key: string; hitl: boolean }> };
+    expect(body.capabilities.map((c) => c.key)).toEqual(['reservation.upsell_offer', 'notification.guest_message_draft', 'support.policy_answer']);
+    const denied = await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${await token('t-list', 'ai.admin')}` } });
+    expect(denied.status).toBe(403);
+  });
+
+  it('unknown capability → 404, invalid input → 400 naming the field', async () => {
+    const unknown = await invoke('t-bad', 'nope.nothing', {});
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ code: 'unknown_capability' });
+    const invalid = await invoke('t-bad', 'support.policy_answer', { question: 'x', language: 'english' });
+    expect(invalid.status).toBe(400);
+    const body = (await invalid.json()) as { code: string; errors: Array<{ path: string }> };
+    expect(body.code).toBe('invalid_input');
+    expect(body.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['/question', '/language']));
+  });
+
+  it('the openai SDK calls chat completions (plain) and gets the capability output from the vendor', async () => {
+    const before = fake.requests.length;
+    const openai = await client('t-sdk');
+    const completion = await openai.chat.completions.create({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify(policyQuestion('When is check-in?')) }] });
+    expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual(JSON.parse(DEFAULT_TEXT));
+    expect(completion.usage).toMatchObject({ prompt_tokens: 42, completion_tokens: 17 });
+    expect((completion as unknown as { ai_orchestrator: { provider: string; degraded: boolean } }).ai_orchestrator).toMatchObject({ provider: 'openai', degraded: false });
+    expect(fake.requests.length).toBe(before + 1);
+    const sent = fake.requests.at(-1)!;
+    expect(sent.headers.authorization).toBe('Bearer sk-test-platform');
+    expect(sent.body.model).toBe('gpt-4.1-mini');
+  });
+
+  it('the openai SDK streams chat completions: the deltas rebuild the output, usage arrives last', async () => {
+    const openai = await client('t-sdk');
+    const stream = await openai.chat.completions.create({ model: 'support.policy_answer', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: JSON.stringify(policyQuestion('Is breakfast included?')) }] });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined;
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(JSON.parse(text)).toEqual(JSON.parse(DEFAULT_TEXT));
+    expect(finish).toBe('stop');
+    expect(usage).toMatchObject({ prompt_tokens: 42, completion_tokens: 17 });
+    // A streamed call is recorded with its real cost, never zero.
+    const { rows } = await db.pool.query<{ cost_micros: number }>(`SELECT cost_micros FROM ai_calls WHERE tenant_id = 't-sdk' AND channel = 'chat' ORDER BY created_at DESC LIMIT 1`);
+    expect(rows[0]!.cost_micros).toBeGreaterThan(0);
+  });
+
+  it('a stream that breaks after the first tokens ends with an error, not a clean truncated success', async () => {
+    fake.enqueue({ kind: 'break', chunks: 2 });
+    const openai = await client('t-break');
+    const stream = await openai.chat.completions.create({ model: 'support.policy_answer', stream: true, messages: [{ role: 'user', content: JSON.stringify(policyQuestion('Where can I park?')) }] });
+    let text = '';
+    await expect(
+      (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      })(),
+    ).rejects.toThrow();
+    expect(text.length).toBeGreaterThan(0);
+    const { rows } = await db.pool.query<{ status: string; cost_micros: number }>(`SELECT status, cost_micros FROM ai_calls WHERE tenant_id = 't-break'`);
+    expect(rows).toEqual([{ status: 'failed', cost_micros: expect.any(Number) }]);
+    expect(rows[0]!.cost_micros).toBeGreaterThan(0);
+  });
+
+  it('the openai SDK creates embeddings (768 dimensions, one per input)', async () => {
+    const openai = await client('t-sdk');
+    const res = await openai.embeddings.create({ model: 'text-embedding-005', input: ['pets policy', 'late checkout'] });
+    expect(res.data).toHaveLength(2);
+    expect(res.data[0]!.embedding).toHaveLength(768);
+    expect(res.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it('the cache serves a repeat for free, and never to another tenant', async () => {
+    const input = policyQuestion('What is the cancellation policy?');
+    const before = fake.requests.length;
+    const first = (await (await invoke('t-cache-a', 'support.policy_answer', input)).json()) as { cache_hit: boolean; usage: { cost_micros: number }; call_id: string };
+    const second = (await (await invoke('t-cache-a', 'support.policy_answer', input)).json()) as { cache_hit: boolean; usage: { cost_micros: number }; call_id: string };
+    const other = (await (await invoke('t-cache-b', 'support.policy_answer', input)).json()) as { cache_hit: boolean };
+    expect(first.cache_hit).toBe(false);
+    expect(first.usage.cost_micros).toBeGreaterThan(0);
+    expect(second).toMatchObject({ cache_hit: true, usage: { cost_micros: 0 } });
+    expect(second.call_id).not.toBe(first.call_id);
+    expect(other.cache_hit).toBe(false);
+    expect(fake.requests.length).toBe(before + 2);
+    const { rows } = await db.pool.query(`SELECT cache_hit, cost_micros FROM ai_calls WHERE tenant_id = 't-cache-a' ORDER BY created_at`);
+    expect(rows).toEqual([
+      { cache_hit: false, cost_micros: first.usage.cost_micros },
+      { cache_hit: true, cost_micros: 0 },
+    ]);
+  });
+
+  it('20 concurrent requests with one Idempotency-Key: one provider call, one answer; another body → 409', async () => {
+    const before = fake.requests.length;
+    fake.enqueue({ kind: 'ok', latencyMs: 150 });
+    const input = policyQuestion('Do you have a gym?');
+    const responses = await Promise.all(Array.from({ length: 20 }, () => invoke('t-idem', 'support.policy_answer', input, { 'idempotency-key': 'order-42' })));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as { call_id: string }).call_id)));
+    expect(ids.size).toBe(1);
+    expect(fake.requests.length).toBe(before + 1);
+    const conflict = await invoke('t-idem', 'support.policy_answer', policyQuestion('Do you have a pool?'), { 'idempotency-key': 'order-42' });
+    expect(conflict.status).toBe(409);
+    expect(await conflict.json()).toMatchObject({ code: 'idempotency_key_reused' });
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ai_calls WHERE tenant_id = 't-idem'`);
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('the vendor failing (500) falls through to the deterministic answer, marked degraded', async () => {
+    fake.enqueue({ kind: 'status', status: 500 });
+    const res = await invoke('t-fallback', 'reservation.upsell_offer', { reservation: { room_type: 'double', nights: 2, guests: 2, arrival_date: '2026-12-01' }, guest: { tier: 'silver' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { provider: string; degraded: boolean; output: { offers: unknown[] } };
+    expect(body).toMatchObject({ provider: 'deterministic', degraded: true });
+    expect(body.output.offers.length).toBeGreaterThan(0);
+  });
+
+  it('a HITL capability returns its draft as pending review and records it', async () => {
+    fake.enqueue({ kind: 'ok', text: JSON.stringify({ subject: 'Welcome', body: 'Dear Ana, see you soon.', language: 'en' }) });
+    const res = await invoke('t-hitl', 'notification.guest_message_draft', { purpose: 'pre_arrival', guest_name: 'Ana', language: 'en', facts: { checkin: '15:00' } });
+    expect(await res.json()).toMatchObject({ provider: 'openai', hitl: { status: 'pending' } });
+    const { rows } = await db.pool.query(`SELECT hitl_status, output FROM ai_calls WHERE tenant_id = 't-hitl'`);
+    expect(rows).toEqual([{ hitl_status: 'pending', output: { subject: 'Welcome', body: 'Dear Ana, see you soon.', language: 'en' } }]);
+  });
+
+  it('200 concurrent invokes against a budget that fits about 50: never overspent, exactly the successes charged', async () => {
+    const tenant = 't-budget';
+    // Each answer costs about its worst case (large usage), so the limit binds on real spend.
+    const usage = { input: 300, output: 700 };
+    fake.enqueue(...Array.from({ length: 200 }, () => ({ kind: 'ok' as const, usage })));
+    const perCall = Math.ceil((300 * 400_000) / 1e6) + Math.ceil((700 * 1_600_000) / 1e6);
+    const limit = 50 * perCall;
+    const put = await fetch(`${svc.url}/admin/tenants/${tenant}/budgets`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${await token(tenant)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ budgets: [{ period: 'daily', capability: null, limit_micros: limit }] }),
+    });
+    expect(put.status).toBe(200);
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => invoke(tenant, 'support.policy_answer', policyQuestion(`Question number ${i}?`))),
+    );
+    const bodies = await Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as { code?: string; provider?: string; usage?: { cost_micros: number } } })));
+    const ok = bodies.filter((b) => b.status === 200);
+    const refused = bodies.filter((b) => b.status === 402);
+    expect(ok.length + refused.length).toBe(200);
+    expect(refused.every((b) => b.body.code === 'budget_exhausted')).toBe(true);
+    expect(ok.length).toBeGreaterThan(30);
+    expect(ok.length).toBeLessThanOrEqual(50);
+    const charged = ok.reduce((sum, b) => sum + (b.body.usage?.cost_micros ?? 0), 0);
+    const ledger = await db.pool.query<{ spent: number }>(`SELECT spent_micros AS spent FROM budget_periods WHERE tenant_id = $1 AND capability = '*' AND period = 'daily'`, [tenant]);
+    expect(ledger.rows[0]!.spent).toBe(charged);
+    expect(charged).toBeLessThanOrEqual(limit);
+    const calls = await db.pool.query<{ n: number; cost: number }>(`SELECT count(*)::int AS n, coalesce(sum(cost_micros), 0)::bigint AS cost FROM ai_calls WHERE tenant_id = $1 AND status = 'completed'`, [tenant]);
+    expect(calls.rows[0]).toEqual({ n: ok.length, cost: charged });
+  });
+});
