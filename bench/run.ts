@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<Record<string, unknown>> }>> = {
   startup: () => import('./startup.js'),
+  gateway: () => import('./gateway.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

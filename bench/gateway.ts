@@ -1,0 +1,115 @@
+/**
+ * `npm run bench -- gateway [--seconds N] [--concurrency N] [--json]` (build first: `npm run build`).
+ * The orchestrator (built, one process) against DATABASE_URL / REDIS_URL (real servers; embedded defaults
+ * when unset, reported as such) with a zero-latency OpenAI-protocol fake as its only vendor. Drives
+ * cache-miss invokes and non-streaming chat completions at `concurrency` connections, then the fake
+ * directly with the same load, and prints requests/s, p50/p99, and the latency the gateway adds.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { mintDevToken } from '../shared/auth/index.js';
+import { loadConfig } from '../shared/config/index.js';
+import { startFakeOpenAi } from '../tests/fakes/openai-vendor/server.js';
+import { drive, type LoadResult } from './load.js';
+
+export async function run(args: string[]): Promise<Record<string, unknown>> {
+  const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+  const seconds = arg('--seconds', 10);
+  const concurrency = arg('--concurrency', 40);
+  const quiet = args.includes('--json');
+  const say = (s: string) => !quiet && process.stdout.write(`${s}\n`);
+
+  const fake = await startFakeOpenAi({ record: false });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'aiorch-bench-'));
+  const port = await freePort();
+  const env = { ...process.env, APP_ENV: 'dev', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${fake.url}/v1` };
+  const child = spawn(process.execPath, ['dist/services/orchestrator/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(url);
+    const config = loadConfig({ env: { APP_ENV: 'dev', DATA_DIR: dataDir } });
+    const mint = (tenant: string, scope: string) => mintDevToken({ dataDir, tenant, scope, issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: 3600 });
+    const tenant = 'bench-tenant';
+    const admin = await mint('platform', 'platform.admin');
+    // The bench measures the gateway, not the default quotas: lift the tenant's rate limits and budget.
+    await put(`${url}/admin/flags`, admin, { flags: [{ key: 'rate_limits', tenant_id: tenant, enabled: true, value: { requestsPerMinute: 10_000_000, tokensPerMinute: 2_000_000_000 } }] });
+    await put(`${url}/admin/tenants/${tenant}/budgets`, admin, { budgets: [{ period: 'daily', capability: null, limit_micros: 1e12 }, { period: 'monthly', capability: null, limit_micros: 1e13 }] });
+    const jwt = await mint(tenant, 'ai.invoke');
+    const headers = { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' };
+
+    const run = Date.now().toString(36);
+    const invoke = await drive({
+      url,
+      concurrency,
+      seconds,
+      request: (i) => ({ path: '/v1/capabilities/support.policy_answer/invoke', headers, body: JSON.stringify({ input: { question: `Question ${run}-${i}: when is check-in?`, language: 'en' } }) }),
+    });
+    const chat = await drive({
+      url,
+      concurrency,
+      seconds,
+      request: (i) => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: `Chat ${run}-${i}: is parking free?`, language: 'en' }) }] }) }),
+    });
+    const direct = await drive({
+      url: fake.url,
+      concurrency,
+      seconds,
+      request: (i) => ({ path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `q${i}` }] }) }),
+    });
+    const figures = {
+      bench: 'gateway',
+      database: process.env.DATABASE_URL ? 'postgres' : 'embedded-pglite',
+      key_value: process.env.REDIS_URL ? 'redis' : 'memory',
+      concurrency,
+      seconds,
+      invoke: withAdded(invoke, direct),
+      chat: withAdded(chat, direct),
+      direct_fake: direct,
+    };
+    say(`gateway bench: ${figures.database} + ${figures.key_value}, ${concurrency} connections, ${seconds} s per scenario, one orchestrator process`);
+    for (const [name, r] of [['invoke (cache miss)', figures.invoke], ['chat completions', figures.chat], ['fake directly', direct]] as const) {
+      const added = 'added_p50_ms' in r ? `  added p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms` : '';
+      say(`${name.padEnd(20)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors} ${JSON.stringify(r.statuses)}${added}`);
+    }
+    return figures;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await fake.stop();
+  }
+}
+
+function withAdded(r: LoadResult, direct: LoadResult) {
+  return { ...r, added_p50_ms: Number((r.p50_ms - direct.p50_ms).toFixed(2)), added_p99_ms: Number((r.p99_ms - direct.p99_ms).toFixed(2)) };
+}
+
+async function put(url: string, jwt: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`PUT ${url} → ${res.status} ${await res.text()}`);
+}
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('orchestrator not ready within 60 s');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
