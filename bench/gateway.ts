@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
+import { freePort } from './free-port.js';
 import { mintDevToken } from '../shared/auth/index.js';
 import { loadConfig } from '../shared/config/index.js';
 import { startFakeOpenAi } from '../tests/fakes/openai-vendor/server.js';
@@ -102,14 +102,4 @@ async function waitReady(url: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('orchestrator not ready within 60 s');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }

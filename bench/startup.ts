@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
+import { freePort } from './free-port.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const runs = Number(args[args.indexOf('--runs') + 1]) || 5;
@@ -62,16 +62,6 @@ async function timeToReady(env: Record<string, string>): Promise<number> {
     child.kill('SIGTERM');
     await exited;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 function median(xs: number[]): number {

@@ -46,8 +46,13 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
   const chain = createChainRunner({ providers, breaker: config.routing.breaker, retryJitterMs: config.routing.retryJitterMs, logger, metrics: { registry: opts.metrics.registry } });
   const budgets: BudgetDeps = { kv, pool, config: { tenantDefaults: config.tenantDefaults, prices: config.prices } };
   const reconciler = startBudgetReconciler(budgets, { onError: (err) => logger.warn({ err }, 'budget reconciliation failed') });
+  const metrics = createInferenceMetrics(opts.metrics.registry);
   const recorder = createCallRecorder<Settlement>({
     pool,
+    observe: (size, seconds) => {
+      metrics.commitBatch.observe(size);
+      metrics.commitSeconds.observe(seconds);
+    },
     topics: config.events.topics,
     applySettlements: async (tx, settlements) => {
       await applySettlements(tx, settlements, config.events.topics, config.events.source);
@@ -72,7 +77,7 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
     chain,
     configuredProviders: new Set(Object.keys(providers) as ProviderName[]),
     recorder,
-    metrics: createInferenceMetrics(opts.metrics.registry),
+    metrics,
     logger,
     ...(apiKeyFor ? { apiKeyFor } : {}),
     ...(opts.onRecorded ? { onRecorded: opts.onRecorded } : {}),

@@ -21,6 +21,8 @@ export interface JwksSourceOptions {
   logger: Pick<Logger, 'info' | 'warn'>;
   /** Upper bound of one fetch of a JWKS URL. */
   fetchTimeoutMs?: number;
+  /** Called after a refresh that changed the key set (tokens verified with a removed key must be re-checked). */
+  onKeysChanged?: () => void;
 }
 
 /** The initial load failed: the process must not start serving with no keys. */
@@ -44,8 +46,11 @@ export async function loadJwksSource(opts: JwksSourceOptions): Promise<JwksSourc
   const where = describeOrigin(origin);
 
   let current: LocalJWKSet;
+  let currentJson = '';
   try {
-    current = createLocalJWKSet(await readKeySet(origin, timeoutMs));
+    const set = await readKeySet(origin, timeoutMs);
+    currentJson = JSON.stringify(set);
+    current = createLocalJWKSet(set);
   } catch (err) {
     throw new JwksLoadError(`auth: cannot load the JWKS from ${where} (${errorText(err)})`, { cause: err });
   }
@@ -58,9 +63,15 @@ export async function loadJwksSource(opts: JwksSourceOptions): Promise<JwksSourc
     if (closed || refreshing) return;
     refreshing = true;
     try {
-      const next = createLocalJWKSet(await readKeySet(origin, timeoutMs));
+      const set = await readKeySet(origin, timeoutMs);
+      const next = createLocalJWKSet(set);
       if (closed) return;
       current = next;
+      const json = JSON.stringify(set);
+      if (json !== currentJson) {
+        currentJson = json;
+        opts.onKeysChanged?.();
+      }
       const nextKids = keyIds(next);
       if (nextKids.join(' ') !== kids.join(' ')) logger.info({ jwks: where, kids: nextKids }, 'auth: JWKS keys changed');
       kids = nextKids;

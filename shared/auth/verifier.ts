@@ -5,6 +5,7 @@ import { ensureDevKeys } from './dev-keys.js';
 import { tokenError } from './errors.js';
 import { loadJwksSource, type JwksOrigin } from './jwks.js';
 import { TENANT_ID_PATTERN, type Principal } from './principal.js';
+import { VerifiedTokenCache } from './verified-cache.js';
 
 /** Turns a bearer token into a Principal, or throws a 401 AppError with a stable code. */
 export interface JwtVerifier {
@@ -20,6 +21,8 @@ export interface JwtVerifierOptions {
   dataDir: string;
   appEnv: AppEnv;
   logger: Pick<Logger, 'info' | 'warn'>;
+  /** How long a verified token is trusted without checking its signature again (default 60 s; 0 = never cached). */
+  verifiedCacheMs?: number;
 }
 
 const ALGORITHMS = ['RS256', 'ES256'];
@@ -33,7 +36,9 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  */
 export async function createJwtVerifier(opts: JwtVerifierOptions): Promise<JwtVerifier> {
   const { auth, logger } = opts;
+  const verified = new VerifiedTokenCache({ ttlMs: opts.verifiedCacheMs ?? 60_000, maxEntries: 10_000 });
   const source = await loadJwksSource({
+    onKeysChanged: () => verified.clear(),
     origin: await resolveOrigin(opts),
     refreshSeconds: auth.jwksRefreshSeconds,
     logger,
@@ -52,15 +57,22 @@ export async function createJwtVerifier(opts: JwtVerifierOptions): Promise<JwtVe
       if (token.length > MAX_TOKEN_LENGTH) throw tokenError('token_malformed', 'the token is too long');
       if (!COMPACT_JWS.test(token)) throw tokenError('token_malformed', 'the token is not a compact JWS (three base64url parts)');
       let payload: JWTPayload;
+      const cached = verified.get(token);
+      if (cached) return cached;
       try {
         payload = (await verifyWithKeySet(token, source.getKey, options)).payload;
       } catch (err) {
         throw toTokenError(err);
       }
-      return principalFromClaims(payload);
+      const principal = principalFromClaims(payload);
+      verified.set(token, principal, payload.exp);
+      return principal;
     },
     isLoaded: () => source.isLoaded(),
-    close: () => source.close(),
+    close: () => {
+      verified.clear();
+      source.close();
+    },
   };
 }
 

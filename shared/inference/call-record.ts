@@ -1,5 +1,5 @@
 import { createEvent } from '../events/index.js';
-import type { Reservation, Settlement } from '../budgets/index.js';
+import type { Settlement } from '../budgets/index.js';
 import type { CallRecord } from '../recording/calls.js';
 
 export interface CallFacts {
@@ -121,15 +121,3 @@ function baseRow(facts: CallFacts) {
   };
 }
 
-/**
- * Releases a reservation once its call is committed. A failure here must not fail the caller: the call
- * is recorded and charged, and a retry would charge it twice. The reservation stops counting after its
- * TTL and the reconciler corrects the counter from the ledger.
- */
-export async function releaseAfterCommit(deps: { budgets: { release(r: Reservation, actual: number): Promise<void> }; logger: { warn(obj: object, msg: string): void } }, reservation: Reservation, actualMicros: number): Promise<void> {
-  try {
-    await deps.budgets.release(reservation, actualMicros);
-  } catch (err) {
-    deps.logger.warn({ err, reservation_id: reservation.id }, 'budget release failed after commit; the reservation will expire');
-  }
-}

@@ -5,8 +5,8 @@ import { AppError, isAppError } from '../errors/app-error.js';
 import { isProviderError } from '../providers/errors.js';
 import type { EmbeddingProvider } from '../providers/port.js';
 import { estimateTokens } from '../providers/tokens.js';
-import { completedCall, failedCall, releaseAfterCommit, type CallFacts } from './call-record.js';
-import { recordingFailed } from './errors.js';
+import { completedCall, failedCall, type CallFacts } from './call-record.js';
+import { settleAndRecord } from './settle-and-record.js';
 import type { InferenceDeps } from './types.js';
 
 /** Calls to /v1/embeddings are recorded under this pseudo-capability (budgets, ai_calls, events). */
@@ -64,20 +64,15 @@ export async function embed(deps: InferenceDeps & { embedder: EmbeddingProvider 
     throw failure;
   }
   const cost = costMicros(deps.config.prices, embedder.name, embedder.model, { inputTokens: result.inputTokens, outputTokens: 0 });
-  try {
-    await deps.recorder.record(
-      completedCall(
-        facts(),
-        { provider: embedder.name, model: embedder.model, degraded: false, cacheHit: false, inputTokens: result.inputTokens, outputTokens: 0, costMicros: cost, attempts: [], hitlStatus: null, output: null },
-        deps.budgets.settlementFor(reservation, cost),
-      ),
-    );
-  } catch (err) {
-    await deps.budgets.release(reservation, cost).catch(() => {});
-    deps.logger.error({ err, call_id: callId }, 'could not record a call; its answer is withheld');
-    throw recordingFailed(err);
-  }
-  deps.onRecorded?.();
-  await releaseAfterCommit(deps, reservation, cost);
+  await settleAndRecord(
+    deps,
+    completedCall(
+      facts(),
+      { provider: embedder.name, model: embedder.model, degraded: false, cacheHit: false, inputTokens: result.inputTokens, outputTokens: 0, costMicros: cost, attempts: [], hitlStatus: null, output: null },
+      deps.budgets.settlementFor(reservation, cost),
+    ),
+    reservation,
+    cost,
+  );
   return { callId, vectors: result.vectors, model: embedder.model, inputTokens: result.inputTokens, costMicros: cost };
 }

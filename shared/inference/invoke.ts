@@ -8,9 +8,10 @@ import { estimateTokens } from '../providers/tokens.js';
 import type { ProviderName } from '../providers/port.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { Attempt } from '../routing/index.js';
-import { completedCall, failedCall, releaseAfterCommit, type CallFacts } from './call-record.js';
+import { completedCall, failedCall, type CallFacts } from './call-record.js';
+import { settleAndRecord } from './settle-and-record.js';
 import { effectiveChain, inputTokenBound } from './reservation-estimate.js';
-import { capabilityDisabled, chainFailure, recordingFailed } from './errors.js';
+import { capabilityDisabled, chainFailure } from './errors.js';
 import { timed } from './metrics.js';
 import type { InferenceDeps, InvokeRequest, InvokeResult } from './types.js';
 
@@ -137,22 +138,16 @@ async function cachedOrFresh(
   // settle and record: the ai_calls row, its event and the real cost reach Postgres in one transaction.
   const cost = costMicros(deps.config.prices, outcome.provider, outcome.model, outcome.usage);
   const hitlStatus = cap.hitl ? ('pending' as const) : null;
-  try {
-    await timed(deps.metrics, 'record', () => record(
-      deps,
-      completedCall(
-        facts(),
-        { provider: outcome.provider, model: outcome.model, degraded: outcome.degraded, cacheHit: false, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens, costMicros: cost, attempts: outcome.attempts, hitlStatus, output: outcome.value },
-        deps.budgets.settlementFor(reservation, cost),
-      ),
-    ));
-  } catch (err) {
-    // Keep the fast counter conservative: the vendor was paid even though the ledger did not get it.
-    await deps.budgets.release(reservation, cost).catch(() => {});
-    deps.logger.error({ err, call_id: callId }, 'could not record a call; its answer is withheld');
-    throw recordingFailed(err);
-  }
-  await timed(deps.metrics, 'release', () => releaseAfterCommit(deps, reservation, cost));
+  await settleAndRecord(
+    deps,
+    completedCall(
+      facts(),
+      { provider: outcome.provider, model: outcome.model, degraded: outcome.degraded, cacheHit: false, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens, costMicros: cost, attempts: outcome.attempts, hitlStatus, output: outcome.value },
+      deps.budgets.settlementFor(reservation, cost),
+    ),
+    reservation,
+    cost,
+  );
   await adjustTokens(outcome.usage.inputTokens + outcome.usage.outputTokens);
   deps.metrics.tokens.inc({ provider: outcome.provider, model: outcome.model, direction: 'input' }, outcome.usage.inputTokens);
   deps.metrics.tokens.inc({ provider: outcome.provider, model: outcome.model, direction: 'output' }, outcome.usage.outputTokens);

@@ -10,6 +10,9 @@ export interface InferenceMetrics {
   budgetRejections: Counter<'capability'>;
   /** Where a call's time goes, step by step (rate_limit, cache, reserve, chain, record, release). */
   steps: Histogram<'step'>;
+  /** Calls per group-commit transaction, and how long each took. */
+  commitBatch: Histogram<never>;
+  commitSeconds: Histogram<never>;
 }
 
 /** Times one pipeline step into `inference_step_seconds{step}`. */
@@ -43,5 +46,7 @@ export function createInferenceMetrics(registry: Registry): InferenceMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers: [registry],
     }),
+    commitBatch: new Histogram({ name: 'call_record_batch_size', help: 'Calls written per group-commit transaction', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers: [registry] }),
+    commitSeconds: new Histogram({ name: 'call_record_commit_seconds', help: 'Duration of one group-commit transaction', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [registry] }),
   };
 }

@@ -6,9 +6,10 @@ import { estimateTokens } from '../providers/tokens.js';
 import type { ProviderName } from '../providers/port.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { StreamInterruptedError, type Attempt } from '../routing/index.js';
-import { completedCall, failedCall, releaseAfterCommit, type CallFacts } from './call-record.js';
+import { completedCall, failedCall, type CallFacts } from './call-record.js';
+import { settleAndRecord } from './settle-and-record.js';
 import { effectiveChain, inputTokenBound } from './reservation-estimate.js';
-import { capabilityDisabled, chainFailure, recordingFailed } from './errors.js';
+import { capabilityDisabled, chainFailure } from './errors.js';
 import type { InferenceDeps, InvokeRequest, InvokeResult } from './types.js';
 
 export type StreamPiece = { type: 'delta'; text: string } | { type: 'done'; result: InvokeResult };
@@ -69,21 +70,16 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
       }
       const cost = costMicros(deps.config.prices, piece.provider, piece.model, piece.usage);
       const hitlStatus = cap.hitl ? ('pending' as const) : null;
-      try {
-        await deps.recorder.record(
-          completedCall(
-            facts(),
-            { provider: piece.provider, model: piece.model, degraded: piece.degraded, cacheHit: false, inputTokens: piece.usage.inputTokens, outputTokens: piece.usage.outputTokens, costMicros: cost, attempts: piece.attempts, hitlStatus, output: piece.value },
-            deps.budgets.settlementFor(reservation, cost),
-          ),
-        );
-      } catch (err) {
-        await deps.budgets.release(reservation, cost).catch(() => {});
-        deps.logger.error({ err, call_id: callId }, 'could not record a call; its answer is withheld');
-    throw recordingFailed(err);
-      }
-      deps.onRecorded?.();
-      await releaseAfterCommit(deps, reservation, cost);
+      await settleAndRecord(
+        deps,
+        completedCall(
+          facts(),
+          { provider: piece.provider, model: piece.model, degraded: piece.degraded, cacheHit: false, inputTokens: piece.usage.inputTokens, outputTokens: piece.usage.outputTokens, costMicros: cost, attempts: piece.attempts, hitlStatus, output: piece.value },
+          deps.budgets.settlementFor(reservation, cost),
+        ),
+        reservation,
+        cost,
+      );
       await deps.rateLimiter.adjustTokens(tenantId, inputTokens + cap.maxOutputTokens, piece.usage.inputTokens + piece.usage.outputTokens);
       deps.metrics.requests.inc({ capability: cap.key, provider: piece.provider, outcome: piece.degraded ? 'degraded' : 'ok' });
       deps.metrics.latency.observe({ capability: cap.key, provider: piece.provider }, (performance.now() - started) / 1000);

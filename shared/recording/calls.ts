@@ -43,10 +43,13 @@ export function createCallRecorder<S>(opts: {
   /** Applies the batch's settlements on the same transaction (the budgets ledger). */
   applySettlements: (tx: PoolClient, settlements: S[]) => Promise<void>;
   maxBatch?: number;
+  /** Batch size and commit time of each group commit (metrics). */
+  observe?: (batchSize: number, seconds: number) => void;
 }): CallRecorder<S> {
   const committer = new GroupCommitter<CallRecord<S>>({
     pool: opts.pool,
     maxBatch: opts.maxBatch,
+    observe: opts.observe,
     write: async (tx, calls) => {
       await tx.query(
         `INSERT INTO ai_calls (call_id, tenant_id, capability, channel, status, error_code, provider, model, degraded, cache_hit,

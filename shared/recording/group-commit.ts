@@ -15,10 +15,13 @@ export class GroupCommitter<T> {
   private readonly maxBatch: number;
   private idle: Array<() => void> = [];
 
-  constructor(opts: { pool: Pool; write: (tx: PoolClient, items: T[]) => Promise<void>; maxBatch?: number }) {
+  private readonly observe: ((batchSize: number, seconds: number) => void) | undefined;
+
+  constructor(opts: { pool: Pool; write: (tx: PoolClient, items: T[]) => Promise<void>; maxBatch?: number; observe?: (batchSize: number, seconds: number) => void }) {
     this.pool = opts.pool;
     this.write = opts.write;
     this.maxBatch = opts.maxBatch ?? 500;
+    this.observe = opts.observe;
   }
 
   /** Resolves once the transaction holding item committed; rejects if it could not be written. */
@@ -42,8 +45,10 @@ export class GroupCommitter<T> {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
+      const started = performance.now();
       try {
         await this.commitWithOneRetry(batch.map((b) => b.item));
+        this.observe?.(batch.length, (performance.now() - started) / 1000);
         for (const b of batch) b.resolve();
       } catch (err) {
         for (const b of batch) b.reject(err);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mintDevToken } from '../../shared/auth/index.js';
@@ -12,6 +13,9 @@ import { testDatabase, type TestDatabase } from '../support/db.js';
  * vendor (Vertex and Anthropic unconfigured, the deterministic provider last), driven by real clients.
  */
 describe('inference path (service + OpenAI wire fake)', () => {
+  // Redis outlives a test run (and its cache, limits and counters with it): tenants are unique per run.
+  const run = randomBytes(3).toString('hex');
+  const T = (name: string) => `${name}-${run}`;
   const config = loadConfig({ env: { APP_ENV: 'test' } });
   let db: TestDatabase;
   let fake: FakeOpenAi;
@@ -40,18 +44,18 @@ describe('inference path (service + OpenAI wire fake)', () => {
   });
 
   it('GET /v1/capabilities lists the shipped capabilities; without ai.invoke → 403', async () => {
-    const res = await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${await token('t-list')}` } });
+    const res = await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${await token(T('t-list'))}` } });
     const body = (await res.json()) as { capabilities: Array<{ key: string; hitl: boolean }> };
     expect(body.capabilities.map((c) => c.key)).toEqual(['reservation.upsell_offer', 'notification.guest_message_draft', 'support.policy_answer']);
-    const denied = await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${await token('t-list', 'ai.admin')}` } });
+    const denied = await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${await token(T('t-list'), 'ai.admin')}` } });
     expect(denied.status).toBe(403);
   });
 
   it('unknown capability → 404, invalid input → 400 naming the field', async () => {
-    const unknown = await invoke('t-bad', 'nope.nothing', {});
+    const unknown = await invoke(T('t-bad'), 'nope.nothing', {});
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'unknown_capability' });
-    const invalid = await invoke('t-bad', 'support.policy_answer', { question: 'x', language: 'english' });
+    const invalid = await invoke(T('t-bad'), 'support.policy_answer', { question: 'x', language: 'english' });
     expect(invalid.status).toBe(400);
     const body = (await invalid.json()) as { code: string; errors: Array<{ path: string }> };
     expect(body.code).toBe('invalid_input');
@@ -60,7 +64,7 @@ describe('inference path (service + OpenAI wire fake)', () => {
 
   it('the openai SDK calls chat completions (plain) and gets the capability output from the vendor', async () => {
     const before = fake.requests.length;
-    const openai = await client('t-sdk');
+    const openai = await client(T('t-sdk'));
     const completion = await openai.chat.completions.create({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify(policyQuestion('When is check-in?')) }] });
     expect(JSON.parse(completion.choices[0]!.message.content!)).toEqual(JSON.parse(DEFAULT_TEXT));
     expect(completion.usage).toMatchObject({ prompt_tokens: 42, completion_tokens: 17 });
@@ -72,7 +76,7 @@ describe('inference path (service + OpenAI wire fake)', () => {
   });
 
   it('the openai SDK streams chat completions: the deltas rebuild the output, usage arrives last', async () => {
-    const openai = await client('t-sdk');
+    const openai = await client(T('t-sdk'));
     const stream = await openai.chat.completions.create({ model: 'support.policy_answer', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: JSON.stringify(policyQuestion('Is breakfast included?')) }] });
     let text = '';
     let usage: OpenAI.CompletionUsage | undefined;
@@ -86,13 +90,13 @@ describe('inference path (service + OpenAI wire fake)', () => {
     expect(finish).toBe('stop');
     expect(usage).toMatchObject({ prompt_tokens: 42, completion_tokens: 17 });
     // A streamed call is recorded with its real cost, never zero.
-    const { rows } = await db.pool.query<{ cost_micros: number }>(`SELECT cost_micros FROM ai_calls WHERE tenant_id = 't-sdk' AND channel = 'chat' ORDER BY created_at DESC LIMIT 1`);
+    const { rows } = await db.pool.query<{ cost_micros: number }>(`SELECT cost_micros FROM ai_calls WHERE tenant_id = $1 AND channel = 'chat' ORDER BY created_at DESC LIMIT 1`, [T('t-sdk')]);
     expect(rows[0]!.cost_micros).toBeGreaterThan(0);
   });
 
   it('a stream that breaks after the first tokens ends with an error, not a clean truncated success', async () => {
     fake.enqueue({ kind: 'break', chunks: 2 });
-    const openai = await client('t-break');
+    const openai = await client(T('t-break'));
     const stream = await openai.chat.completions.create({ model: 'support.policy_answer', stream: true, messages: [{ role: 'user', content: JSON.stringify(policyQuestion('Where can I park?')) }] });
     let text = '';
     await expect(
@@ -101,13 +105,13 @@ describe('inference path (service + OpenAI wire fake)', () => {
       })(),
     ).rejects.toThrow();
     expect(text.length).toBeGreaterThan(0);
-    const { rows } = await db.pool.query<{ status: string; cost_micros: number }>(`SELECT status, cost_micros FROM ai_calls WHERE tenant_id = 't-break'`);
+    const { rows } = await db.pool.query<{ status: string; cost_micros: number }>(`SELECT status, cost_micros FROM ai_calls WHERE tenant_id = $1`, [T('t-break')]);
     expect(rows).toEqual([{ status: 'failed', cost_micros: expect.any(Number) }]);
     expect(rows[0]!.cost_micros).toBeGreaterThan(0);
   });
 
   it('the openai SDK creates embeddings (768 dimensions, one per input)', async () => {
-    const openai = await client('t-sdk');
+    const openai = await client(T('t-sdk'));
     const res = await openai.embeddings.create({ model: 'text-embedding-005', input: ['pets policy', 'late checkout'] });
     expect(res.data).toHaveLength(2);
     expect(res.data[0]!.embedding).toHaveLength(768);
@@ -117,16 +121,16 @@ describe('inference path (service + OpenAI wire fake)', () => {
   it('the cache serves a repeat for free, and never to another tenant', async () => {
     const input = policyQuestion('What is the cancellation policy?');
     const before = fake.requests.length;
-    const first = (await (await invoke('t-cache-a', 'support.policy_answer', input)).json()) as { cache_hit: boolean; usage: { cost_micros: number }; call_id: string };
-    const second = (await (await invoke('t-cache-a', 'support.policy_answer', input)).json()) as { cache_hit: boolean; usage: { cost_micros: number }; call_id: string };
-    const other = (await (await invoke('t-cache-b', 'support.policy_answer', input)).json()) as { cache_hit: boolean };
+    const first = (await (await invoke(T('t-cache-a'), 'support.policy_answer', input)).json()) as { cache_hit: boolean; usage: { cost_micros: number }; call_id: string };
+    const second = (await (await invoke(T('t-cache-a'), 'support.policy_answer', input)).json()) as { cache_hit: boolean; usage: { cost_micros: number }; call_id: string };
+    const other = (await (await invoke(T('t-cache-b'), 'support.policy_answer', input)).json()) as { cache_hit: boolean };
     expect(first.cache_hit).toBe(false);
     expect(first.usage.cost_micros).toBeGreaterThan(0);
     expect(second).toMatchObject({ cache_hit: true, usage: { cost_micros: 0 } });
     expect(second.call_id).not.toBe(first.call_id);
     expect(other.cache_hit).toBe(false);
     expect(fake.requests.length).toBe(before + 2);
-    const { rows } = await db.pool.query(`SELECT cache_hit, cost_micros FROM ai_calls WHERE tenant_id = 't-cache-a' ORDER BY created_at`);
+    const { rows } = await db.pool.query(`SELECT cache_hit, cost_micros FROM ai_calls WHERE tenant_id = $1 ORDER BY created_at`, [T('t-cache-a')]);
     expect(rows).toEqual([
       { cache_hit: false, cost_micros: first.usage.cost_micros },
       { cache_hit: true, cost_micros: 0 },
@@ -137,21 +141,21 @@ describe('inference path (service + OpenAI wire fake)', () => {
     const before = fake.requests.length;
     fake.enqueue({ kind: 'ok', latencyMs: 150 });
     const input = policyQuestion('Do you have a gym?');
-    const responses = await Promise.all(Array.from({ length: 20 }, () => invoke('t-idem', 'support.policy_answer', input, { 'idempotency-key': 'order-42' })));
+    const responses = await Promise.all(Array.from({ length: 20 }, () => invoke(T('t-idem'), 'support.policy_answer', input, { 'idempotency-key': 'order-42' })));
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as { call_id: string }).call_id)));
     expect(ids.size).toBe(1);
     expect(fake.requests.length).toBe(before + 1);
-    const conflict = await invoke('t-idem', 'support.policy_answer', policyQuestion('Do you have a pool?'), { 'idempotency-key': 'order-42' });
+    const conflict = await invoke(T('t-idem'), 'support.policy_answer', policyQuestion('Do you have a pool?'), { 'idempotency-key': 'order-42' });
     expect(conflict.status).toBe(409);
     expect(await conflict.json()).toMatchObject({ code: 'idempotency_key_reused' });
-    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ai_calls WHERE tenant_id = 't-idem'`);
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ai_calls WHERE tenant_id = $1`, [T('t-idem')]);
     expect(rows[0]!.n).toBe(1);
   });
 
   it('the vendor failing (500) falls through to the deterministic answer, marked degraded', async () => {
     fake.enqueue({ kind: 'status', status: 500 });
-    const res = await invoke('t-fallback', 'reservation.upsell_offer', { reservation: { room_type: 'double', nights: 2, guests: 2, arrival_date: '2026-12-01' }, guest: { tier: 'silver' } });
+    const res = await invoke(T('t-fallback'), 'reservation.upsell_offer', { reservation: { room_type: 'double', nights: 2, guests: 2, arrival_date: '2026-12-01' }, guest: { tier: 'silver' } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { provider: string; degraded: boolean; output: { offers: unknown[] } };
     expect(body).toMatchObject({ provider: 'deterministic', degraded: true });
@@ -160,14 +164,54 @@ describe('inference path (service + OpenAI wire fake)', () => {
 
   it('a HITL capability returns its draft as pending review and records it', async () => {
     fake.enqueue({ kind: 'ok', text: JSON.stringify({ subject: 'Welcome', body: 'Dear Ana, see you soon.', language: 'en' }) });
-    const res = await invoke('t-hitl', 'notification.guest_message_draft', { purpose: 'pre_arrival', guest_name: 'Ana', language: 'en', facts: { checkin: '15:00' } });
+    const res = await invoke(T('t-hitl'), 'notification.guest_message_draft', { purpose: 'pre_arrival', guest_name: 'Ana', language: 'en', facts: { checkin: '15:00' } });
     expect(await res.json()).toMatchObject({ provider: 'openai', hitl: { status: 'pending' } });
-    const { rows } = await db.pool.query(`SELECT hitl_status, output FROM ai_calls WHERE tenant_id = 't-hitl'`);
+    const { rows } = await db.pool.query(`SELECT hitl_status, output FROM ai_calls WHERE tenant_id = $1`, [T('t-hitl')]);
     expect(rows).toEqual([{ hitl_status: 'pending', output: { subject: 'Welcome', body: 'Dear Ana, see you soon.', language: 'en' } }]);
   });
 
+  it('flags: a capability turned off for a tenant is hidden and refused; a provider turned off is skipped', async () => {
+    const put = async (tenant: string, scope: string, flags: unknown[]) =>
+      fetch(`${svc.url}/admin/flags`, { method: 'PUT', headers: { authorization: `Bearer ${await token(tenant, scope)}`, 'content-type': 'application/json' }, body: JSON.stringify({ flags }) });
+    expect((await put(T('t-flags'), 'ai.admin', [{ key: 'capability:reservation.upsell_offer', enabled: false }, { key: 'provider:openai', enabled: false }])).status).toBe(200);
+    const list = (await (await fetch(`${svc.url}/v1/capabilities`, { headers: { authorization: `Bearer ${await token(T('t-flags'))}` } })).json()) as { capabilities: Array<{ key: string }> };
+    expect(list.capabilities.map((c) => c.key)).not.toContain('reservation.upsell_offer');
+    const refused = await invoke(T('t-flags'), 'reservation.upsell_offer', { reservation: { room_type: 'double', nights: 1, guests: 1, arrival_date: '2026-12-01' }, guest: { tier: 'standard' } });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'capability_disabled' });
+    const before = fake.requests.length;
+    const degraded = await invoke(T('t-flags'), 'support.policy_answer', policyQuestion('Is there a sauna?'));
+    expect(await degraded.json()).toMatchObject({ provider: 'deterministic', degraded: true });
+    expect(fake.requests.length).toBe(before);
+    // Another tenant is not affected.
+    expect(await (await invoke(T('t-flags-other'), 'support.policy_answer', policyQuestion('Is there a sauna?'))).json()).toMatchObject({ provider: 'openai' });
+    // A tenant admin cannot lift its own rate limits.
+    const lift = await put(T('t-flags'), 'ai.admin', [{ key: 'rate_limits', enabled: true, value: { requestsPerMinute: 1_000_000 } }]);
+    expect(lift.status).toBe(403);
+    expect(await lift.json()).toMatchObject({ code: 'flag_forbidden' });
+  });
+
+  it('over the tenant requests-per-minute limit → 429 with Retry-After', async () => {
+    const set = await fetch(`${svc.url}/admin/flags`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${await token(T('platform'), 'platform.admin')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flags: [{ key: 'rate_limits', tenant_id: T('t-limited'), enabled: true, value: { requestsPerMinute: 3 } }] }),
+    });
+    expect(set.status).toBe(200);
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 5; i++) {
+      const res = await invoke(T('t-limited'), 'support.policy_answer', policyQuestion(`Limit ${i}?`));
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited!.json()).toMatchObject({ code: 'rate_limited' });
+  });
+
   it('200 concurrent invokes against a budget that fits about 50: never overspent, exactly the successes charged', async () => {
-    const tenant = 't-budget';
+    const tenant = T('t-budget');
     // Each answer costs about its worst case (large usage), so the limit binds on real spend.
     const usage = { input: 300, output: 700 };
     fake.enqueue(...Array.from({ length: 200 }, () => ({ kind: 'ok' as const, usage })));

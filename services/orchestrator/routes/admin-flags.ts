@@ -5,6 +5,9 @@ import { bodyValidator } from '../../../shared/http/index.js';
 import { listFlags, upsertFlags, GLOBAL_TENANT, type FlagChange } from '../../../shared/flags/store.js';
 import { principalOf, requireScope, SCOPES } from '../../../shared/auth/index.js';
 
+// Flags that raise a tenant's quotas: a tenant admin may restrict itself, but only the platform may lift limits.
+const PLATFORM_ONLY_FLAGS = new Set(['rate_limits']);
+
 interface PutFlagsBody {
   flags: Array<{ key: string; tenant_id?: string; enabled: boolean; value?: unknown }>;
 }
@@ -54,6 +57,9 @@ export function adminFlagRoutes(opts: { pool: Pool; onChange?: () => Promise<voi
     const changes: FlagChange[] = body.flags.map((f) => ({ ...f, tenant_id: f.tenant_id ?? principal.tenantId }));
     for (const change of changes) {
       if (!platform && change.tenant_id !== principal.tenantId) throw tenantForbidden(change.tenant_id);
+      if (!platform && PLATFORM_ONLY_FLAGS.has(change.key)) {
+        throw new AppError({ code: 'flag_forbidden', status: 403, title: 'Forbidden', detail: `The flag "${change.key}" can only be set with platform.admin.` });
+      }
     }
     await upsertFlags(opts.pool, changes, principal.subject);
     // This instance applies the change at once; the others pick it up at their next periodic read.
