@@ -13,9 +13,8 @@ import { createChainRunner, type ChainRunner } from '../../shared/routing/index.
 import { createCallRecorder } from '../../shared/recording/calls.js';
 import { createInferenceMetrics } from '../../shared/inference/metrics.js';
 import type { InferenceDeps } from '../../shared/inference/types.js';
-import type { EmbeddingProvider, LlmProvider, ProviderName } from '../../shared/providers/port.js';
-import { createDeterministicProvider } from '../../shared/providers/deterministic/index.js';
-import { createLocalHashingEmbedder } from '../../shared/providers/embeddings/local-hashing.js';
+import type { EmbeddingProvider, ProviderName } from '../../shared/providers/port.js';
+import { configuredEmbedder, configuredLlmProviders } from '../../shared/providers/configured.js';
 
 export interface InferenceWiring {
   inference: InferenceDeps;
@@ -31,9 +30,8 @@ export interface InferenceWiring {
 }
 
 /**
- * Builds the inference pipeline's steps from the config. A vendor's links are enabled only when its
- * credentials are configured (Vertex: a project; Anthropic/OpenAI: an API key); the deterministic
- * provider always is. Vendor SDKs are imported only when used, so embedded start-up stays fast.
+ * Builds the inference pipeline's steps from the config; which providers run is decided by
+ * shared/providers/configured.ts (credentials configured → enabled).
  */
 export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyValueAdapter; logger: Logger; metrics: Metrics; onRecorded?: () => void }): Promise<InferenceWiring> {
   const { config, pool, kv, logger } = opts;
@@ -42,7 +40,7 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
   await flags.refresh();
   flags.start();
 
-  const providers = await llmProviders(config);
+  const providers = await configuredLlmProviders(config);
   const chain = createChainRunner({ providers, breaker: config.routing.breaker, retryJitterMs: config.routing.retryJitterMs, logger, metrics: { registry: opts.metrics.registry } });
   const budgets: BudgetDeps = { kv, pool, config: { tenantDefaults: config.tenantDefaults, prices: config.prices } };
   const reconciler = startBudgetReconciler(budgets, { onError: (err) => logger.warn({ err }, 'budget reconciliation failed') });
@@ -87,7 +85,7 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
     capabilities,
     flags,
     budgets,
-    embedder: await embeddingProvider(config),
+    embedder: await configuredEmbedder(config),
     chain,
     reconciler,
     providers: Object.keys(providers) as ProviderName[],
@@ -98,34 +96,6 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
       chain.close();
     },
   };
-}
-
-async function llmProviders(config: Config): Promise<Partial<Record<ProviderName, LlmProvider>>> {
-  const { vertex, anthropic, openai } = config.providers;
-  const providers: Partial<Record<ProviderName, LlmProvider>> = {
-    deterministic: createDeterministicProvider({ capabilities: config.capabilities }),
-  };
-  if (vertex.project) {
-    const { createVertexProvider } = await import('../../shared/providers/vertex/index.js');
-    // Gemini 2.5 counts thinking tokens against maxOutputTokens; these capabilities need the answer, not the thoughts.
-    providers.vertex = createVertexProvider({ project: vertex.project, location: vertex.location, thinkingBudget: 0, ...(vertex.baseUrl ? { baseUrl: vertex.baseUrl } : {}) });
-  }
-  if (anthropic.apiKey) {
-    const { createAnthropicProvider } = await import('../../shared/providers/anthropic/index.js');
-    providers.anthropic = createAnthropicProvider({ apiKey: anthropic.apiKey, ...(anthropic.baseUrl ? { baseUrl: anthropic.baseUrl } : {}) });
-  }
-  if (openai.apiKey) {
-    const { createOpenAiProvider } = await import('../../shared/providers/openai/index.js');
-    providers.openai = createOpenAiProvider({ apiKey: openai.apiKey, ...(openai.baseUrl ? { baseUrl: openai.baseUrl } : {}) });
-  }
-  return providers;
-}
-
-async function embeddingProvider(config: Config): Promise<EmbeddingProvider> {
-  const { vertex, embeddings } = config.providers;
-  if (!vertex.project) return createLocalHashingEmbedder({ dimensions: embeddings.dimensions });
-  const { createVertexEmbedder } = await import('../../shared/providers/embeddings/index.js');
-  return createVertexEmbedder({ project: vertex.project, location: vertex.location, model: embeddings.model, dimensions: embeddings.dimensions, ...(vertex.baseUrl ? { baseUrl: vertex.baseUrl } : {}) });
 }
 
 /** BYOK needs Secret Manager, hence a Google project; without one every call uses the platform keys. */
