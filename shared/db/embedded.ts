@@ -52,8 +52,8 @@ export async function startEmbeddedServer(opts: { dataDir: string; port?: number
       dataDir: opts.memory ? undefined : path.join(opts.dataDir, 'pg'),
       extensions: { vector },
     });
-    // Many pooled clients share the one PGlite session; pglite-socket queues their statements.
-    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: opts.port ?? 0, maxConnections: 200 });
+    // Many pooled clients share the one PGlite session; pglite-socket queues their protocol messages.
+    server = new PGLiteSocketServer({ db: keepExtendedQueriesTogether(db), host: '127.0.0.1', port: opts.port ?? 0, maxConnections: 200 });
     await server.start();
   } catch (err) {
     await db?.close().catch(() => {});
@@ -77,6 +77,44 @@ export async function startEmbeddedServer(opts: { dataDir: string; port?: number
       if (!opts.memory) rmSync(lockPath, { force: true });
     },
   };
+}
+
+// Extended-protocol message types (Parse, Bind, Describe, Execute, Close, Flush) and Sync, which ends a sequence.
+const EXTENDED_MESSAGES = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0)));
+const SYNC = 'S'.charCodeAt(0);
+
+/**
+ * pglite-socket queues protocol messages one at a time and keeps one connection's messages together only
+ * while PGlite reports an open transaction. A parameterised query outside a transaction is several
+ * messages (Parse/Bind/Describe/Execute, then Sync); when another connection's message ran in between, the
+ * two clobbered each other's unnamed statement and a client could read another's result (measured: 400
+ * wrong answers out of ~1,000 with two pollers beside a stream of short transactions; 0 with this).
+ * So the server is handed a view of the database that also reports "in a transaction" from a sequence's
+ * first extended message until its Sync, which makes the queue hold that connection's turn.
+ */
+function keepExtendedQueriesTogether(db: PGlite): PGlite {
+  let midSequence = false;
+  const execProtocolRawStream: PGlite['execProtocolRawStream'] = (message, options) => {
+    const type = message[0];
+    if (type === SYNC) midSequence = false;
+    else if (type !== undefined && EXTENDED_MESSAGES.has(type)) midSequence = true;
+    return db.execProtocolRawStream(message, options);
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'isInTransaction') return () => midSequence || target.isInTransaction();
+      if (prop === 'execProtocolRawStream') return execProtocolRawStream;
+      // The server runs exec('ROLLBACK') for a client that vanished mid-transaction: its sequence is over too.
+      if (prop === 'exec') {
+        return (...args: Parameters<PGlite['exec']>) => {
+          midSequence = false;
+          return target.exec(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** Takes dataDir's lock file, replacing one left by a dead process; fails if a live process holds it. */

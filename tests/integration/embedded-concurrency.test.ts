@@ -36,4 +36,38 @@ describe('embedded server under concurrent extended-protocol queries', () => {
     });
     expect((await pool.query<{ ok: number }>('SELECT 1 AS ok')).rows[0]?.ok).toBe(1);
   });
+
+  it('parameterised queries beside a stream of short transactions each get their own answer', async () => {
+    // The mix that broke before: a transaction ending hands the session back while another connection
+    // is between Parse and Sync, and a third connection's messages slipped in between.
+    await pool.query('CREATE TABLE IF NOT EXISTS concurrency_counter (id int PRIMARY KEY, n int NOT NULL)');
+    await pool.query('INSERT INTO concurrency_counter VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET n = 0');
+    let stop = false;
+    let wrong = 0;
+    let polls = 0;
+    const poll = async (lane: number) => {
+      while (!stop) {
+        const marker = `lane${lane}-${polls++}`;
+        const { rows } = await pool.query<{ marker: string; lane: number }>('SELECT $1::text AS marker, $2::int AS lane', [marker, lane]);
+        if (rows[0]?.marker !== marker || rows[0]?.lane !== lane) wrong++;
+      }
+    };
+    const writer = async () => {
+      const client = await pool.connect();
+      try {
+        for (let i = 0; i < 200; i++) {
+          await client.query('BEGIN');
+          await client.query('UPDATE concurrency_counter SET n = n + $1 WHERE id = $2', [1, 1]);
+          await client.query('COMMIT');
+        }
+      } finally {
+        client.release();
+        stop = true;
+      }
+    };
+    await Promise.all([poll(1), poll(2), writer()]);
+    expect(wrong).toBe(0);
+    expect(polls).toBeGreaterThan(0);
+    expect((await pool.query<{ n: number }>('SELECT n FROM concurrency_counter WHERE id = 1')).rows[0]?.n).toBe(200);
+  });
 });
