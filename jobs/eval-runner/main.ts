@@ -38,7 +38,7 @@ process.exitCode = await main().catch((err: unknown) => {
 async function main(): Promise<number> {
   const args = parseEvalArgs(process.argv.slice(2));
   const capabilities = createCapabilityRegistry(config.capabilities);
-  const dataset = parseDataset(await readDatasetText(args.dataset, { ...(process.env.STORAGE_API_ENDPOINT ? { storageApiEndpoint: process.env.STORAGE_API_ENDPOINT } : {}) }), args.dataset, capabilities);
+  const dataset = parseDataset(await readDatasetText(args.dataset), args.dataset, capabilities);
   const db = await openDatabase(config, { log: (msg) => logger.debug(msg.trim()), applicationName: 'eval-runner' });
   const providers = await configuredLlmProviders(config);
   const chain = createChainRunner({ providers, breaker: config.routing.breaker, retryJitterMs: config.routing.retryJitterMs, logger, metrics: { registry: createMetrics().registry } });

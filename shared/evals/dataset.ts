@@ -119,12 +119,14 @@ export function parseDataset(text: string, uri: string, capabilities: Capability
   return { uri, hash: createHash('sha256').update(text).digest('hex'), cases };
 }
 
-/** Reads a dataset from a local path or a `gs://bucket/object` URI (through @google-cloud/storage). */
-export async function readDatasetText(uri: string, opts: { storageApiEndpoint?: string } = {}): Promise<string> {
+/**
+ * Reads a dataset from a local path or a `gs://bucket/object` URI through @google-cloud/storage (ADC
+ * credentials; the SDK honours STORAGE_EMULATOR_HOST, as the tests' wire fake uses).
+ */
+export async function readDatasetText(uri: string): Promise<string> {
   const gs = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!gs) return readFile(uri, 'utf8');
   const { Storage } = await import('@google-cloud/storage');
-  const storage = new Storage(opts.storageApiEndpoint ? { apiEndpoint: opts.storageApiEndpoint } : {});
-  const [bytes] = await storage.bucket(gs[1]!).file(gs[2]!).download();
+  const [bytes] = await new Storage().bucket(gs[1]!).file(gs[2]!).download();
   return bytes.toString('utf8');
 }

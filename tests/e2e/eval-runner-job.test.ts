@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openai-vendor/server.js';
+import { startGcsFake } from '../fakes/gcs/server.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 
 /**
@@ -36,12 +37,12 @@ async function dataset(name: string, cases: unknown[]): Promise<string> {
   return file;
 }
 
-function runJob(args: string[]): Promise<{ code: number; stdout: string; stderr: string; summary: Record<string, unknown> | undefined }> {
+function runJob(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; summary: Record<string, unknown> | undefined }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['dist/jobs/eval-runner/main.js', ...args],
-      { env: { ...process.env, APP_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: db.url, DATA_DIR: dir, OPENAI_API_KEY: 'sk-test-platform', OPENAI_BASE_URL: `${fake.url}/v1` } },
+      { env: { ...process.env, APP_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: db.url, DATA_DIR: dir, OPENAI_API_KEY: 'sk-test-platform', OPENAI_BASE_URL: `${fake.url}/v1`, ...extraEnv } },
       (err, stdout, stderr) => {
         const lines = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
         resolve({ code: err ? Number(err.code) : 0, stdout, stderr, summary: lines.find((l) => l.job === 'eval-runner') });
@@ -112,5 +113,20 @@ describe('eval-runner job', () => {
     const missing = await runJob(['--dataset', path.join(dir, 'nope.jsonl')]);
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain('ENOENT');
+  });
+
+  it('reads a dataset from Cloud Storage (gs://) through the storage SDK', async () => {
+    const gcs = await startGcsFake('eval-datasets');
+    try {
+      gcs.objects.set('nightly/policies.jsonl', Buffer.from(JSON.stringify(question('gs1')) + '\n'));
+      const result = await runJob(['--dataset', 'gs://eval-datasets/nightly/policies.jsonl'], { STORAGE_EMULATOR_HOST: `${gcs.url}/storage/v1` });
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.summary).toMatchObject({ suite: 'policies', cases: 1, passed: 1 });
+      expect(gcs.requests.some((r) => r.includes('/b/eval-datasets/o/nightly%2Fpolicies.jsonl') && r.includes('alt=media'))).toBe(true);
+      const { rows } = await db.pool.query('SELECT dataset_uri FROM eval_runs WHERE run_id = $1', [result.summary!.run_id]);
+      expect(rows[0].dataset_uri).toBe('gs://eval-datasets/nightly/policies.jsonl');
+    } finally {
+      await gcs.stop();
+    }
   });
 });
