@@ -2,3 +2,4 @@ export { problemBody, sendProblem, errorHandler, notFound, unsupportedMediaType,
 export { jsonBody } from './json-body.js';
 export { requestLog } from './request-log.js';
 export { bodyValidator, invalidInput } from './validate.js';
+export { installGracefulShutdown, type ShutdownStep } from './shutdown.js';

@@ -1,0 +1,11 @@
+export { MANIFEST_ALG, keyIdOf, signPss, verifyPss, rsaPublicKey, publicKeyPem, sha256 } from './algorithm.js';
+export { canonicalPayloadBytes } from './canonical.js';
+export { manifestPayloadSchema, checkManifestPayload, type ManifestPayload, type ManifestArtifact, type PayloadProblem } from './manifest.js';
+export type { SignedManifest, ManifestSignature, PublicKeyEntry } from './envelope.js';
+export type { ManifestKeyRing, KeyRingSignature } from './port.js';
+export { SigningError, isSigningError, ManifestRejectedError, isManifestRejected, type SigningFailure, type RejectionCode } from './errors.js';
+export { parseTrustedKeys, TrustedKeysError, type TrustedKey } from './trusted-keys.js';
+export { verifyManifest, type VerifyManifestOptions, type VerifiedManifest } from './verify.js';
+export { openLocalKeyRing, type LocalKeyRingOptions } from './local-key-ring.js';
+export { openKmsKeyRing, type KmsClient, type KmsKeyRingOptions } from './kms-key-ring.js';
+export { runManifestVerify, VERIFY_USAGE, type CliIo } from './verify-cli.js';
