@@ -5,6 +5,7 @@
 const benches: Record<string, () => Promise<{ run(args: string[]): Promise<Record<string, unknown>> }>> = {
   startup: () => import('./startup.js'),
   gateway: () => import('./gateway.js'),
+  rag: () => import('./rag.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,170 @@
+import type { Pool } from '../db/index.js';
+import { fuseRanks } from './rrf.js';
+import { orTsQuery, toVectorLiteral, TS_CONFIG } from './vector.js';
+
+export interface SearchSettings {
+  /** Candidates taken from each list (vector, full text) before fusion. */
+  candidates: number;
+  /** hnsw.ef_search: the HNSW scan's candidate list; raised to `candidates` when lower. */
+  efSearch: number;
+}
+
+export interface SearchQuery {
+  tenantId: string;
+  corpora: readonly string[];
+  /** The question as text (full-text search) and as a vector (same embedder as the chunks). */
+  text: string;
+  vector: readonly number[];
+  topK: number;
+}
+
+export interface SearchHit {
+  chunkId: string;
+  score: number;
+  text: string;
+  headingPath: string[];
+  position: number;
+  page: number | null;
+  document: { id: string; sourceUri: string; title: string };
+}
+
+/** What the server's pgvector supports (0.8 added iterative index scans), and whether it is PGlite. */
+export interface VectorFeatures {
+  version: string;
+  iterativeScan: boolean;
+  /**
+   * PGlite: every connection shares one session, so the HNSW settings are set once for the session
+   * (`prepareVectorSearch`) and searches run without a transaction — concurrent transactions from several
+   * connections only queue behind each other there.
+   */
+  sharedSession: boolean;
+}
+
+export async function vectorFeatures(pool: Pool): Promise<VectorFeatures> {
+  const { rows } = await pool.query<{ v: string | null; server: string }>(`SELECT (SELECT extversion FROM pg_extension WHERE extname = 'vector') AS v, version() AS server`);
+  const version = rows[0]?.v ?? '0';
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return { version, iterativeScan: major > 0 || minor >= 8, sharedSession: rows[0]?.server.includes('PGlite') ?? false };
+}
+
+/** Reads the features, and on a shared session (PGlite) sets the HNSW settings once for it. */
+export async function prepareVectorSearch(pool: Pool, settings: SearchSettings): Promise<VectorFeatures> {
+  const features = await vectorFeatures(pool);
+  if (features.sharedSession) await pool.query(settingsSql(features, false), [String(efSearchOf(features, settings, settings.candidates))]);
+  return features;
+}
+
+function efSearchOf(features: VectorFeatures, settings: SearchSettings, candidates: number): number {
+  return Math.max(settings.efSearch, candidates, features.iterativeScan ? 0 : EF_WITHOUT_ITERATIVE_SCAN);
+}
+
+/**
+ * `local`: SET LOCAL (ends with the transaction, never leaks into the pooled session); else the session.
+ * Parallel workers are off for the search: the planner plans a parallel scan for the OR full-text fallback
+ * even when it will not run, and starting the workers alone cost ~200 ms per search (measured, bench/rag.ts).
+ */
+function settingsSql(features: VectorFeatures, local: boolean): string {
+  const settings = [`set_config('hnsw.ef_search', $1, ${local})`];
+  if (features.iterativeScan) settings.push(`set_config('hnsw.iterative_scan', 'relaxed_order', ${local})`);
+  if (local) settings.push(`set_config('max_parallel_workers_per_gather', '0', true)`);
+  return `SELECT ${settings.join(', ')}`;
+}
+
+// Without iterative scans, HNSW returns at most ef_search rows before the tenant filter applies: a wider
+// candidate list is the only guard against a filter starving the results.
+const EF_WITHOUT_ITERATIVE_SCAN = 400;
+
+/**
+ * Hybrid search within one tenant's corpora: the nearest chunks by cosine distance (HNSW; iterative scan
+ * `relaxed_order`, so filtered-out rows make the scan go on instead of returning fewer rows) and the best
+ * full-text matches (GIN), both in one statement, fused with reciprocal rank fusion.
+ */
+export async function hybridSearch(pool: Pool, features: VectorFeatures, settings: SearchSettings, q: SearchQuery): Promise<SearchHit[]> {
+  if (q.corpora.length === 0 || q.topK <= 0) return [];
+  const candidates = Math.max(settings.candidates, q.topK);
+  const vector = toVectorLiteral(q.vector);
+  const client = await pool.connect();
+  try {
+    if (!features.sharedSession) {
+      await client.query('BEGIN');
+      await client.query(settingsSql(features, true), [String(efSearchOf(features, settings, candidates))]);
+    }
+    const { rows } = await client.query<{
+      id: string; vector_rank: string | null; text_rank: string | null; text: string; heading_path: string[]; position: number; page: number | null;
+      document_id: string; source_uri: string; title: string;
+    }>(
+      `WITH nearest AS MATERIALIZED (
+         SELECT id, embedding <=> $1::vector AS distance
+           FROM rag_chunks
+          WHERE tenant_id = $2 AND corpus = ANY($3::text[])
+          ORDER BY embedding <=> $1::vector
+          LIMIT $4
+       ), vector_hits AS (
+         -- relaxed_order may return rows slightly out of order: rank them by their exact distance.
+         SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM nearest
+       ), all_words AS MATERIALIZED (
+         -- Full text: the chunks holding every word of the question (precise, and cheap: posting lists
+         -- intersect); only when none does, those holding any word (an OR query ranks many rows).
+         SELECT id, ts_rank_cd(tsv, query) AS score
+           FROM rag_chunks, plainto_tsquery('${TS_CONFIG}', $5) AS query
+          WHERE tenant_id = $2 AND corpus = ANY($3::text[]) AND tsv @@ query
+          ORDER BY score DESC, id
+          LIMIT $4
+       ), any_word AS MATERIALIZED (
+         SELECT id, ts_rank_cd(tsv, query) AS score
+           FROM rag_chunks, to_tsquery('${TS_CONFIG}', $6) AS query
+          WHERE NOT EXISTS (SELECT 1 FROM all_words) AND tenant_id = $2 AND corpus = ANY($3::text[]) AND tsv @@ query
+          ORDER BY score DESC, id
+          LIMIT $4
+       ), text_hits AS (
+         SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
+           FROM (SELECT id, score FROM all_words UNION ALL SELECT id, score FROM any_word) t
+       ), hits AS (
+         SELECT coalesce(v.id, t.id) AS id, v.rank AS vector_rank, t.rank AS text_rank
+           FROM vector_hits v FULL JOIN text_hits t ON t.id = v.id
+       )
+       SELECT h.id, h.vector_rank, h.text_rank, c.text, c.heading_path, c.position, c.page,
+              d.id AS document_id, d.source_uri, d.title
+         FROM hits h
+         JOIN rag_chunks c ON c.id = h.id AND c.tenant_id = $2
+         JOIN rag_documents d ON d.id = c.document_id AND d.tenant_id = $2`,
+      [vector, q.tenantId, q.corpora, candidates, q.text, orTsQuery(q.text)],
+    );
+    if (!features.sharedSession) await client.query('COMMIT');
+    const fused = fuseRanks(rows.map((r) => ({ ...r, vectorRank: r.vector_rank === null ? null : Number(r.vector_rank), textRank: r.text_rank === null ? null : Number(r.text_rank) })));
+    return fused.slice(0, q.topK).map((r) => ({
+      chunkId: r.id,
+      score: r.score,
+      text: r.text,
+      headingPath: r.heading_path,
+      position: r.position,
+      page: r.page,
+      document: { id: r.document_id, sourceUri: r.source_uri, title: r.title },
+    }));
+  } catch (err) {
+    if (!features.sharedSession) await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Exact nearest neighbours (no index): the ground truth the benchmark measures HNSW recall against. */
+export async function exactNearest(pool: Pool, tenantId: string, corpora: readonly string[], vector: readonly number[], k: number): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT set_config('enable_indexscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`);
+    const { rows } = await client.query<{ id: string }>(
+      `SELECT id FROM rag_chunks WHERE tenant_id = $2 AND corpus = ANY($3::text[]) ORDER BY embedding <=> $1::vector LIMIT $4`,
+      [toVectorLiteral(vector), tenantId, corpora, k],
+    );
+    await client.query('COMMIT');
+    return rows.map((r) => r.id);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,26 @@
+/** rag_chunks.embedding is vector(768): Vertex text embeddings and the local hashing embedder alike. */
+export const VECTOR_DIMENSIONS = 768;
+
+/**
+ * pgvector's text form `[x,y,…]`. Seven significant digits are float4's precision (pgvector stores
+ * float4), and keep the literal about half the size of JavaScript's shortest round-trip form.
+ */
+export function toVectorLiteral(values: readonly number[]): string {
+  let out = '[';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new RangeError(`vector component ${i} is not finite`);
+    if (i > 0) out += ',';
+    out += v === 0 ? '0' : v.toPrecision(7);
+  }
+  return `${out}]`;
+}
+
+/** Postgres' text search configuration for chunks and queries (stemming, stop words). */
+export const TS_CONFIG = 'english';
+
+/** The OR-query of a question's words for to_tsquery: any shared word matches, rank decides. */
+export function orTsQuery(question: string, maxWords = 32): string {
+  const words = question.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words)].slice(0, maxWords).join(' | ');
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { chunkDocument, contextualText } from '../../shared/rag/chunker.js';
+import { fuseRanks } from '../../shared/rag/rrf.js';
+import { orTsQuery, toVectorLiteral } from '../../shared/rag/vector.js';
+import { estimateTokens } from '../../shared/providers/tokens.js';
+import type { ExtractedDocument } from '../../shared/rag/types.js';
+
+const sentence = (i: number) => `Sentence number ${i} of the policy says something specific about rule ${i}.`;
+
+describe('chunking along structure', () => {
+  it('starts a chunk at every heading and keeps the heading path (outermost first) and positions', () => {
+    const doc: ExtractedDocument = {
+      title: 'Pets',
+      blocks: [
+        { kind: 'heading', level: 1, text: 'Pets' },
+        { kind: 'paragraph', text: 'Dogs are welcome.' },
+        { kind: 'heading', level: 2, text: 'Dogs' },
+        { kind: 'paragraph', text: 'Two dogs per room.' },
+        { kind: 'heading', level: 3, text: 'Fees' },
+        { kind: 'paragraph', text: 'EUR 20 per night.' },
+        { kind: 'heading', level: 2, text: 'Cats' },
+        { kind: 'paragraph', text: 'Not accepted.' },
+      ],
+    };
+    const chunks = chunkDocument(doc, { maxTokens: 64, overlapTokens: 8 });
+    expect(chunks.map((c) => [c.position, c.headingPath, c.text])).toEqual([
+      [0, ['Pets'], 'Dogs are welcome.'],
+      [1, ['Pets', 'Dogs'], 'Two dogs per room.'],
+      [2, ['Pets', 'Dogs', 'Fees'], 'EUR 20 per night.'],
+      [3, ['Pets', 'Cats'], 'Not accepted.'],
+    ]);
+  });
+
+  it('packs paragraphs up to the token budget, splits long ones at sentences, and overlaps within a section', () => {
+    const long = Array.from({ length: 40 }, (_, i) => sentence(i)).join(' ');
+    const doc: ExtractedDocument = { title: 'Rules', blocks: [{ kind: 'heading', level: 1, text: 'Rules' }, { kind: 'paragraph', text: 'Short intro.' }, { kind: 'paragraph', text: long }] };
+    const chunks = chunkDocument(doc, { maxTokens: 100, overlapTokens: 20 });
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const c of chunks) {
+      expect(c.tokenCount).toBeLessThanOrEqual(100);
+      expect(c.tokenCount).toBe(estimateTokens(c.text));
+      expect(c.headingPath).toEqual(['Rules']);
+    }
+    expect(chunks[0]!.text.startsWith('Short intro.\n\nSentence number 0')).toBe(true);
+    // Each next chunk begins with the last words of the previous one.
+    for (let i = 1; i < chunks.length; i++) {
+      const head = chunks[i]!.text.split(/\s+/).slice(0, 3).join(' ');
+      expect(chunks[i - 1]!.text.replace(/\s+/g, ' ')).toContain(head);
+    }
+    // Nothing is lost: every sentence appears in some chunk.
+    for (let i = 0; i < 40; i++) expect(chunks.some((c) => c.text.includes(sentence(i)))).toBe(true);
+    expect(chunks.map((c) => c.position)).toEqual(chunks.map((_, i) => i));
+  });
+
+  it('cuts a run-on sentence between words, and rejects impossible settings', () => {
+    const words = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
+    const chunks = chunkDocument({ title: 't', blocks: [{ kind: 'paragraph', text: words }] }, { maxTokens: 50, overlapTokens: 0 });
+    expect(chunks.every((c) => c.tokenCount <= 50)).toBe(true);
+    expect(chunks.map((c) => c.text).join(' ')).toBe(words);
+    expect(() => chunkDocument({ title: 't', blocks: [] }, { maxTokens: 50, overlapTokens: 30 })).toThrow(RangeError);
+  });
+
+  it('keeps the page of PDF blocks and drops headings without text', () => {
+    const chunks = chunkDocument({ title: 'H', blocks: [{ kind: 'heading', level: 1, text: 'Empty' }, { kind: 'heading', level: 1, text: 'Visitors', page: 2 }, { kind: 'paragraph', text: 'Until 22:00.', page: 2 }] });
+    expect(chunks).toEqual([{ position: 0, headingPath: ['Visitors'], text: 'Until 22:00.', tokenCount: 3, page: 2 }]);
+  });
+
+  it('embeds a chunk with its document title and headings', () => {
+    expect(contextualText('Pet policy', { headingPath: ['Pet policy', 'Dogs'], text: 'Two dogs.' })).toBe('Pet policy › Dogs\nTwo dogs.');
+  });
+});
+
+describe('search helpers', () => {
+  it('reciprocal rank fusion favours candidates both lists found, ties broken by vector rank then id', () => {
+    const fused = fuseRanks([
+      { id: 'a', vectorRank: 1, textRank: null },
+      { id: 'b', vectorRank: 3, textRank: 2 },
+      { id: 'c', vectorRank: null, textRank: 1 },
+      { id: 'd', vectorRank: 2, textRank: null },
+    ]);
+    expect(fused.map((f) => f.id)).toEqual(['b', 'a', 'c', 'd']);
+    expect(fused[0]!.score).toBeCloseTo(1 / 63 + 1 / 62, 12);
+    expect(fuseRanks([{ id: 'y', vectorRank: null, textRank: 1 }, { id: 'x', vectorRank: null, textRank: 1 }]).map((f) => f.id)).toEqual(['x', 'y']);
+  });
+
+  it('full-text query: the question words OR-ed, without any tsquery syntax getting through', () => {
+    expect(orTsQuery("Can I bring my dog? (it's small) & cute!")).toBe('can | i | bring | my | dog | it | s | small | cute');
+    expect(orTsQuery('!!! ???')).toBe('');
+  });
+
+  it('vector literals: float4 precision, finite values only', () => {
+    expect(toVectorLiteral([0, 0.123456789, -1])).toBe('[0,0.1234568,-1.000000]');
+    expect(() => toVectorLiteral([Number.NaN])).toThrow(RangeError);
+  });
+});
