@@ -11,7 +11,13 @@ import type { InferenceWiring } from './inference-deps.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { chatCompletionRoutes } from './routes/chat-completions.js';
 import { embeddingRoutes } from './routes/embeddings.js';
+import { ragSearchRoutes } from './routes/rag-search.js';
 import { adminBudgetRoutes } from './routes/admin-budgets.js';
+import { snapshotRoutes } from './routes/snapshots.js';
+import type { SnapshotServing } from '../../shared/snapshots/index.js';
+import type { PushTokenVerifier } from '../../shared/auth/push-token.js';
+import { asyncInferenceDeps, pubsubPushRoutes } from './routes/pubsub-push.js';
+import { hitlRoutes } from './routes/hitl.js';
 
 export interface AppDeps {
   config: Config;
@@ -22,6 +28,10 @@ export interface AppDeps {
   checks: Record<string, ReadinessCheck>;
   draining: () => boolean;
   wiring: InferenceWiring;
+  /** Desktop snapshot URLs; undefined in staging/prod without SNAPSHOTS_BUCKET (the route then answers 503). */
+  snapshots?: SnapshotServing;
+  /** Verifies Pub/Sub push tokens; without it the push endpoint is not served. */
+  pushVerifier?: PushTokenVerifier;
 }
 
 /** The orchestrator's express app: public probes first, then everything behind a verified JWT. */
@@ -32,6 +42,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 1);
   app.use(requestLog({ logger: deps.logger, metrics: deps.metrics, gcpProject: deps.config.gcpProject, quietPaths: ['/healthz', '/readyz', '/metrics'] }));
   app.use(healthRoutes({ checks: deps.checks, registry: deps.metrics.registry, draining: deps.draining }));
+  if (deps.pushVerifier) {
+    const asyncInference = asyncInferenceDeps({ config: deps.config, pool: deps.pool, inference: deps.wiring.inference, logger: deps.logger, registry: deps.metrics.registry });
+    app.use(pubsubPushRoutes({ verifier: deps.pushVerifier, asyncInference, bodyLimitBytes: deps.config.http.bodyLimitBytes }));
+  }
 
   // Everything under /v1 and /admin needs a verified token and speaks JSON (unknown paths there: 401, then 404).
   app.use(['/v1', '/admin'], authenticate(deps.verifier), jsonBody(deps.config.http.bodyLimitBytes));
@@ -40,6 +54,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(capabilityRoutes({ inference: deps.wiring.inference, capabilities: deps.wiring.capabilities, flags: deps.wiring.flags }));
   app.use(chatCompletionRoutes({ inference: deps.wiring.inference }));
   app.use(embeddingRoutes({ inference: deps.wiring.inference, embedder: deps.wiring.embedder }));
+  app.use(snapshotRoutes({ serving: deps.snapshots }));
+  app.use(hitlRoutes({ pool: deps.pool, capabilities: deps.wiring.capabilities, topics: deps.config.events.topics, source: deps.config.events.source }));
+  if (deps.wiring.inference.retriever) app.use(ragSearchRoutes({ retriever: deps.wiring.inference.retriever, rateLimiter: deps.wiring.inference.rateLimiter, defaultTopK: deps.config.rag.topK }));
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

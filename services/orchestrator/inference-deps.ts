@@ -13,8 +13,10 @@ import { createChainRunner, type ChainRunner } from '../../shared/routing/index.
 import { createCallRecorder } from '../../shared/recording/calls.js';
 import { createInferenceMetrics } from '../../shared/inference/metrics.js';
 import type { InferenceDeps } from '../../shared/inference/types.js';
+import { createReviewQueue } from '../../shared/hitl/index.js';
 import type { EmbeddingProvider, ProviderName } from '../../shared/providers/port.js';
 import { configuredEmbedder, configuredLlmProviders } from '../../shared/providers/configured.js';
+import { createRetriever } from '../../shared/rag/retriever.js';
 
 export interface InferenceWiring {
   inference: InferenceDeps;
@@ -57,6 +59,7 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
     },
   });
   const apiKeyFor = await byokResolver(config, logger);
+  const embedder = await configuredEmbedder(config);
 
   const inference: InferenceDeps = {
     config,
@@ -79,13 +82,16 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
     logger,
     ...(apiKeyFor ? { apiKeyFor } : {}),
     ...(opts.onRecorded ? { onRecorded: opts.onRecorded } : {}),
+    reviews: createReviewQueue({ topics: config.events.topics, source: config.events.source, taskTtlSeconds: config.hitl.taskTtlSeconds }),
+    // The same embedder as the rag-ingestor job, so questions and chunks share one vector space.
+    retriever: createRetriever({ pool, embedder, settings: config.rag, logger }),
   };
   return {
     inference,
     capabilities,
     flags,
     budgets,
-    embedder: await configuredEmbedder(config),
+    embedder,
     chain,
     reconciler,
     providers: Object.keys(providers) as ProviderName[],

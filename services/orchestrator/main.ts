@@ -15,6 +15,11 @@ import { createApp } from './app.js';
 import { readinessChecks } from './readiness.js';
 import { installGracefulShutdown } from './shutdown.js';
 import { wireInference } from './inference-deps.js';
+import { createSnapshotUrls } from '../../shared/snapshots/index.js';
+import { createPushTokenVerifier } from '../../shared/auth/push-token.js';
+import { handleDelivery, subscribeLocalCommands } from '../../shared/async-inference/index.js';
+import { asyncInferenceDeps } from './routes/pubsub-push.js';
+import { startDedupePruner, startHitlExpiry } from './hitl-expiry.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, name: 'orchestrator' });
@@ -37,6 +42,15 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const relay = new OutboxRelay({ pool: db.pool, publisher, settings: config.events.relay, logger, metrics: outboxMetrics });
   relay.start();
   const wiring = await wireInference({ config, pool: db.pool, kv, logger, metrics, onRecorded: () => relay.wake() });
+  const snapshots = await createSnapshotUrls(config);
+  const pushVerifier = await createPushTokenVerifier({ pushAuth: config.pushAuth, appEnv: config.appEnv, dataDir: config.dataDir, logger });
+  const hitlExpiry = startHitlExpiry({ config, pool: db.pool, logger, onExpired: () => relay.wake() });
+  const dedupePruner = startDedupePruner({ config, pool: db.pool, logger });
+  // Embedded: commands published on the in-process bus reach the same handler as Pub/Sub pushes.
+  if (publisher instanceof LocalEventBus) {
+    const asyncDeps = asyncInferenceDeps({ config, pool: db.pool, inference: wiring.inference, logger, registry: metrics.registry });
+    subscribeLocalCommands(publisher, config.events.topics.inferenceRequests, (delivery) => handleDelivery(asyncDeps, delivery));
+  }
 
   let draining = false;
   const app = createApp({
@@ -47,7 +61,9 @@ async function main(config: Config, logger: Logger): Promise<void> {
     verifier,
     checks: readinessChecks({ pool: db.pool, jwksLoaded: () => verifier.isLoaded() }),
     draining: () => draining,
+    snapshots,
     wiring,
+    pushVerifier,
   });
   const server = createServer(app);
   // Above Cloud Run's front-end idle timeout, so the proxy, not us, closes idle keep-alive connections.
@@ -65,6 +81,8 @@ async function main(config: Config, logger: Logger): Promise<void> {
       draining = true;
     },
     steps: [
+      { name: 'hitl-expiry', run: () => hitlExpiry.stop() },
+      { name: 'dedupe-pruner', run: () => dedupePruner.stop() },
       { name: 'inference', run: () => wiring.close() },
       { name: 'relay', run: async (ms) => { await relay.flush(ms); await relay.stop(); } },
       { name: 'publisher', run: () => publisher.close() },

@@ -39,6 +39,16 @@ const ENV_FIELDS: Array<{ env: string; path: string[]; kind: 'string' | 'integer
   { env: 'OPENAI_API_KEY', path: ['providers', 'openai', 'apiKey'], kind: 'string' },
   { env: 'OPENAI_BASE_URL', path: ['providers', 'openai', 'baseUrl'], kind: 'string' },
   { env: 'ROUTING_DEADLINE_MS', path: ['routing', 'deadlineMs'], kind: 'integer' },
+  { env: 'PUSH_AUTH_JWKS_URL', path: ['pushAuth', 'jwksUrl'], kind: 'string' },
+  { env: 'PUSH_AUTH_ISSUER', path: ['pushAuth', 'issuer'], kind: 'string' },
+  { env: 'PUSH_AUTH_AUDIENCE', path: ['pushAuth', 'audience'], kind: 'string' },
+  { env: 'PUSH_AUTH_EMAIL', path: ['pushAuth', 'email'], kind: 'string' },
+  { env: 'HITL_TASK_TTL_SECONDS', path: ['hitl', 'taskTtlSeconds'], kind: 'integer' },
+  { env: 'RAG_EF_SEARCH', path: ['rag', 'efSearch'], kind: 'integer' },
+  { env: 'SIGNER_KMS_KEY', path: ['signer', 'kmsKeyName'], kind: 'string' },
+  { env: 'SIGNER_KMS_PRIMARY_VERSION', path: ['signer', 'kmsPrimaryVersion'], kind: 'integer' },
+  { env: 'SIGNER_MAX_VALIDITY_SECONDS', path: ['signer', 'maxValiditySeconds'], kind: 'integer' },
+  { env: 'SNAPSHOTS_BUCKET', path: ['snapshots', 'bucket'], kind: 'string' },
 ];
 
 /** Every environment variable the config reads, for the README's table and for tests. */

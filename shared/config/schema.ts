@@ -3,7 +3,7 @@ export const configSchema = {
   $id: 'config',
   type: 'object',
   additionalProperties: false,
-  required: ['appEnv', 'port', 'logLevel', 'dataDir', 'db', 'auth', 'http', 'events', 'pubsub', 'capabilities', 'prices', 'tenantDefaults', 'providers', 'routing'],
+  required: ['appEnv', 'port', 'logLevel', 'dataDir', 'db', 'auth', 'http', 'events', 'pubsub', 'capabilities', 'prices', 'tenantDefaults', 'providers', 'routing', 'pushAuth', 'asyncInference', 'hitl', 'signer', 'snapshots', 'rag'],
   properties: {
     appEnv: { type: 'string', enum: ['dev', 'test', 'staging', 'prod'] },
     port: { type: 'integer', minimum: 0, maximum: 65535 },
@@ -51,6 +51,40 @@ export const configSchema = {
       required: [],
       properties: {
         project: { type: 'string', minLength: 1 },
+      },
+    },
+    pushAuth: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['issuer'],
+      properties: {
+        issuer: { type: 'string', minLength: 1 },
+        jwksUrl: { type: 'string', pattern: '^https?://' },
+        audience: { type: 'string', minLength: 1 },
+        email: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
+      },
+    },
+    asyncInference: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxDeliveryAttempts', 'claimLeaseSeconds', 'waitTimeoutMs', 'dedupeRetentionSeconds', 'pruneIntervalSeconds'],
+      properties: {
+        // Pub/Sub's dead-letter policy allows 5 to 100 delivery attempts.
+        maxDeliveryAttempts: { type: 'integer', minimum: 5, maximum: 100 },
+        claimLeaseSeconds: { type: 'integer', minimum: 5, maximum: 3600 },
+        waitTimeoutMs: { type: 'integer', minimum: 0, maximum: 600000 },
+        // Pub/Sub redelivers an unacknowledged message for up to 7 days: keep dedupe rows at least that long.
+        dedupeRetentionSeconds: { type: 'integer', minimum: 604800 },
+        pruneIntervalSeconds: { type: 'integer', minimum: 60 },
+      },
+    },
+    hitl: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['taskTtlSeconds', 'sweepIntervalSeconds'],
+      properties: {
+        taskTtlSeconds: { type: 'integer', minimum: 1 },
+        sweepIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
       },
     },
     capabilities: {
@@ -184,6 +218,53 @@ export const configSchema = {
             rollingCountTimeoutMs: { type: 'integer', minimum: 100 },
           },
         },
+      },
+    },
+    rag: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['corpora', 'topK', 'candidates', 'efSearch', 'chunking', 'ingest'],
+      properties: {
+        corpora: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } },
+        topK: { type: 'integer', minimum: 1, maximum: 50 },
+        candidates: { type: 'integer', minimum: 1, maximum: 1000 },
+        efSearch: { type: 'integer', minimum: 1, maximum: 1000 },
+        chunking: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['maxTokens', 'overlapTokens'],
+          properties: { maxTokens: { type: 'integer', minimum: 16, maximum: 2048 }, overlapTokens: { type: 'integer', minimum: 0, maximum: 512 } },
+        },
+        ingest: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['embedBatchSize', 'concurrency'],
+          properties: { embedBatchSize: { type: 'integer', minimum: 1, maximum: 1000 }, concurrency: { type: 'integer', minimum: 1, maximum: 64 } },
+        },
+      },
+    },
+    signer: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxValiditySeconds', 'kmsTimeoutMs', 'publicKeysCacheSeconds'],
+      properties: {
+        // A crypto key (not a version): every enabled version is published, kmsPrimaryVersion signs.
+        kmsKeyName: { type: 'string', pattern: '^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$' },
+        kmsPrimaryVersion: { type: 'integer', minimum: 1 },
+        maxValiditySeconds: { type: 'integer', minimum: 60 },
+        kmsTimeoutMs: { type: 'integer', minimum: 100 },
+        publicKeysCacheSeconds: { type: 'integer', minimum: 0 },
+      },
+    },
+    snapshots: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['objectPrefix', 'urlTtlSeconds'],
+      properties: {
+        bucket: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$' },
+        objectPrefix: { type: 'string', pattern: '\\{tenant\\}' },
+        // A V4 signed URL lives at most 7 days.
+        urlTtlSeconds: { type: 'integer', minimum: 60, maximum: 604800 },
       },
     },
     events: {

@@ -42,6 +42,25 @@ export interface Config {
   http: { bodyLimitBytes: number; shutdownGraceMs: number };
   /** Unset: the in-process event bus. */
   pubsub: { project?: string };
+  /**
+   * The OIDC token Pub/Sub push requests carry. jwksUrl unset: Google's certificates in staging/prod, the
+   * embedded push key in dataDir/auth in dev/test. audience/email are required in staging/prod.
+   */
+  pushAuth: { issuer: string; jwksUrl?: string; audience?: string; email?: string };
+  /** Async inference commands pushed by Pub/Sub. */
+  asyncInference: {
+    /** The subscription's dead-letter policy: the delivery that finds a transient fault on this attempt answers with a failure event instead of 5xx. */
+    maxDeliveryAttempts: number;
+    /** How long a delivery holds a command before a redelivery may take it over (above the routing deadline). */
+    claimLeaseSeconds: number;
+    /** How long a duplicate delivery waits for the one running the command before answering 503. */
+    waitTimeoutMs: number;
+    /** How long answered messages and finished requests are remembered (above Pub/Sub's 7-day redelivery window). */
+    dedupeRetentionSeconds: number;
+    pruneIntervalSeconds: number;
+  };
+  /** Human review tasks. */
+  hitl: { taskTtlSeconds: number; sweepIntervalSeconds: number };
   events: { source: string; topics: EventTopics; relay: RelaySettings };
   /** Keyed by capability key; `key` is filled in by the capability registry. */
   capabilities: Record<string, Omit<CapabilityDefinition, 'key'>>;
@@ -61,6 +80,38 @@ export interface Config {
     openai: { apiKey?: string; baseUrl?: string };
     byok: { secretNamePattern: string; cacheTtlSeconds: number };
     embeddings: { model: string; dimensions: number };
+  };
+  /** RAG: hybrid retrieval (orchestrator) and chunking/embedding (rag-ingestor job). */
+  rag: {
+    /** Corpora searched when a request names none (and by RAG capabilities). */
+    corpora: string[];
+    /** Chunks put into a RAG capability's prompt. */
+    topK: number;
+    /** Candidates taken from each of vector and full-text search before rank fusion. */
+    candidates: number;
+    /** hnsw.ef_search (RAG_EF_SEARCH). */
+    efSearch: number;
+    chunking: { maxTokens: number; overlapTokens: number };
+    ingest: { embedBatchSize: number; concurrency: number };
+  };
+  /** The manifest-signer service (services/manifest-signer). */
+  signer: {
+    /** Set: sign with Cloud KMS (this crypto key; kmsPrimaryVersion signs). Unset: the local key ring in dataDir. */
+    kmsKeyName?: string;
+    kmsPrimaryVersion?: number;
+    /** Largest accepted `expires_at - now` of a manifest. */
+    maxValiditySeconds: number;
+    kmsTimeoutMs: number;
+    /** How long GET /v1/public-keys reuses KMS's list of enabled versions. */
+    publicKeysCacheSeconds: number;
+  };
+  /** Tenant snapshots for desktop clients. */
+  snapshots: {
+    /** Set: V4 signed URLs of this Cloud Storage bucket. Unset: files in dataDir behind HMAC-signed URLs. */
+    bucket?: string;
+    /** Object name prefix of a tenant's snapshots; `{tenant}` is replaced. */
+    objectPrefix: string;
+    urlTtlSeconds: number;
   };
   routing: {
     /** Overall deadline of one request across every link and retry. */

@@ -1,6 +1,6 @@
 import { createEvent } from '../events/index.js';
 import type { Settlement } from '../budgets/index.js';
-import type { CallRecord } from '../recording/calls.js';
+import type { CallRecord, RecordHook } from '../recording/calls.js';
 
 export interface CallFacts {
   callId: string;
@@ -12,6 +12,8 @@ export interface CallFacts {
   correlationId?: string;
   latencyMs: number;
   source: string;
+  /** Rows committed with the call (an async command's completion, a review task). */
+  hooks?: RecordHook[];
 }
 
 export function completedCall(
@@ -67,6 +69,7 @@ export function completedCall(
       },
     }),
     settlement,
+    ...hooksOf(facts),
   };
 }
 
@@ -105,7 +108,12 @@ export function failedCall(
       },
     }),
     settlement,
+    ...hooksOf(facts),
   };
+}
+
+function hooksOf(facts: CallFacts): Pick<CallRecord, 'hooks'> {
+  return facts.hooks && facts.hooks.length > 0 ? { hooks: facts.hooks } : {};
 }
 
 function baseRow(facts: CallFacts) {

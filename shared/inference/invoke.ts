@@ -8,6 +8,8 @@ import { estimateTokens } from '../providers/tokens.js';
 import type { ProviderName } from '../providers/port.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { Attempt } from '../routing/index.js';
+import { groundingFor } from '../rag/grounding.js';
+import { CallVetoedError, type RecordHook } from '../recording/calls.js';
 import { completedCall, failedCall, type CallFacts } from './call-record.js';
 import { settleAndRecord } from './settle-and-record.js';
 import { effectiveChain, inputTokenBound } from './reservation-estimate.js';
@@ -61,7 +63,7 @@ async function cachedOrFresh(
   adjustTokens: (actualTokens: number) => Promise<void>,
 ): Promise<InvokeResult> {
   const tenantId = req.principal.tenantId;
-  const facts = (): CallFacts => ({
+  const facts = (extraHooks: RecordHook[] = []): CallFacts => ({
     callId,
     tenantId,
     capability: cap.key,
@@ -71,13 +73,17 @@ async function cachedOrFresh(
     correlationId: req.correlationId,
     latencyMs: performance.now() - started,
     source: deps.config.events.source,
+    hooks: [...(req.hooks ?? []), ...extraHooks],
   });
   const callId = randomUUID();
   const inputHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
   const policy = await deps.tenants.policyFor(tenantId);
   // The chain as it can run for this tenant: a residency change must not serve answers cached before it.
   const links = effectiveChain(cap, policy.allowedProviders, deps.configuredProviders);
-  const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input });
+  // RAG (rag: true): the top chunks go into the prompt and the cache key; citations must name one of them.
+  const ground = () => groundingFor(deps.retriever, cap, input, prompt, { tenantId, topK: deps.config.rag?.topK ?? 5 });
+  const grounding = cap.rag ? await timed(deps.metrics, 'retrieve', ground) : await ground();
+  const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input, context: grounding.cacheContext });
 
   // cache: a hit costs nothing, is recorded as a call, and never reserves budget.
   if (cap.cacheTtlSeconds > 0) {
@@ -105,7 +111,7 @@ async function cachedOrFresh(
   // reserve budget: the worst case of the chain (input estimate + max output), atomically.
   let reservation: Reservation;
   try {
-    reservation = await timed(deps.metrics, 'reserve', () => deps.budgets.reserve({ tenantId, capability: cap.key, estimateMicros: worstCaseMicros(deps.config.prices, links, inputTokenBound(cap, prompt), cap.maxOutputTokens) }));
+    reservation = await timed(deps.metrics, 'reserve', () => deps.budgets.reserve({ tenantId, capability: cap.key, estimateMicros: worstCaseMicros(deps.config.prices, links, inputTokenBound(cap, grounding.prompt), cap.maxOutputTokens) }));
   } catch (err) {
     if (isAppError(err) && err.code === 'budget_exhausted') deps.metrics.budgetRejections.inc({ capability: cap.key });
     throw err;
@@ -117,20 +123,21 @@ async function cachedOrFresh(
   try {
     outcome = await timed(deps.metrics, 'chain', () => deps.chain.run({
       capability: cap,
-      request: { system: cap.prompt.system, prompt, responseSchema: cap.outputSchema, maxOutputTokens: cap.maxOutputTokens, temperature: cap.temperature, capability: cap.key, input },
+      request: { system: cap.prompt.system, prompt: grounding.prompt, responseSchema: cap.outputSchema, maxOutputTokens: cap.maxOutputTokens, temperature: cap.temperature, capability: cap.key, input },
       deadlineMs: deps.config.routing.deadlineMs,
       allowedProviders: policy.allowedProviders,
       isProviderEnabled: (p: ProviderName) => deps.flags.isEnabled(`provider:${p}`, tenantId),
       apiKeyFor: deps.apiKeyFor ? (p: ProviderName) => deps.apiKeyFor!(tenantId, p) : undefined,
-      validate: (text: string) => cap.checkOutput(text),
+      validate: (text: string) => grounding.validate(text),
       onAttempt: (a) => attempts.push(a),
     }));
   } catch (err) {
     const failure = chainFailure(err);
     await deps.budgets.release(reservation, 0);
-    await record(deps, failedCall(facts(), { code: failure.code, reason: failure.detail, attempts })).catch((recErr: unknown) =>
-      deps.logger.error({ err: recErr, call_id: callId }, 'could not record a failed call'),
-    );
+    await record(deps, failedCall(facts(), { code: failure.code, reason: failure.detail, attempts })).catch((recErr: unknown) => {
+      // A hook may decline to record a failure (an async attempt that Pub/Sub will redeliver): not an error.
+      if (!(recErr instanceof CallVetoedError)) deps.logger.error({ err: recErr, call_id: callId }, 'could not record a failed call');
+    });
     observe(deps, cap.key, 'none', failure.code, started);
     throw failure;
   }
@@ -138,10 +145,12 @@ async function cachedOrFresh(
   // settle and record: the ai_calls row, its event and the real cost reach Postgres in one transaction.
   const cost = costMicros(deps.config.prices, outcome.provider, outcome.model, outcome.usage);
   const hitlStatus = cap.hitl ? ('pending' as const) : null;
+  // A draft for review: its task is written in the same transaction as the call (shared/hitl).
+  const review = cap.hitl ? deps.reviews?.open({ tenantId, capability: cap.key, callId, output: outcome.value, correlationId: req.correlationId }) : undefined;
   await settleAndRecord(
     deps,
     completedCall(
-      facts(),
+      facts(review ? [review.hook] : []),
       { provider: outcome.provider, model: outcome.model, degraded: outcome.degraded, cacheHit: false, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens, costMicros: cost, attempts: outcome.attempts, hitlStatus, output: outcome.value },
       deps.budgets.settlementFor(reservation, cost),
     ),
@@ -163,7 +172,7 @@ async function cachedOrFresh(
     degraded: outcome.degraded,
     cache_hit: false,
     usage: { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens, cost_micros: cost },
-    hitl: hitlStatus ? { task_id: null, status: hitlStatus } : null,
+    hitl: hitlStatus ? { task_id: review?.taskId ?? null, status: hitlStatus } : null,
     citations: citationsOf(outcome.value),
   };
   // Degraded answers are not cached, so the real answer is served once providers recover; drafts awaiting review neither.

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { renderPrompt } from '../capabilities/index.js';
+import { groundingFor } from '../rag/grounding.js';
 import { isAppError } from '../errors/app-error.js';
 import { costMicros, worstCaseMicros } from '../budgets/index.js';
 import { estimateTokens } from '../providers/tokens.js';
@@ -42,9 +43,11 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
   });
 
   const policy = await deps.tenants.policyFor(tenantId);
+  // RAG (rag: true): the same grounding as invoke (shared/rag/grounding.ts); streams are never cached.
+  const grounding = await groundingFor(deps.retriever, cap, input, prompt, { tenantId, topK: deps.config.rag?.topK ?? 5 });
   let reservation;
   try {
-    reservation = await deps.budgets.reserve({ tenantId, capability: cap.key, estimateMicros: worstCaseMicros(deps.config.prices, effectiveChain(cap, policy.allowedProviders, deps.configuredProviders), inputTokenBound(cap, prompt), cap.maxOutputTokens) });
+    reservation = await deps.budgets.reserve({ tenantId, capability: cap.key, estimateMicros: worstCaseMicros(deps.config.prices, effectiveChain(cap, policy.allowedProviders, deps.configuredProviders), inputTokenBound(cap, grounding.prompt), cap.maxOutputTokens) });
   } catch (err) {
     if (isAppError(err) && err.code === 'budget_exhausted') deps.metrics.budgetRejections.inc({ capability: cap.key });
     throw err;
@@ -54,12 +57,12 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
   try {
     const stream = deps.chain.stream({
       capability: cap,
-      request: { system: cap.prompt.system, prompt, responseSchema: cap.outputSchema, maxOutputTokens: cap.maxOutputTokens, temperature: cap.temperature, capability: cap.key, input },
+      request: { system: cap.prompt.system, prompt: grounding.prompt, responseSchema: cap.outputSchema, maxOutputTokens: cap.maxOutputTokens, temperature: cap.temperature, capability: cap.key, input },
       deadlineMs: deps.config.routing.deadlineMs,
       allowedProviders: policy.allowedProviders,
       isProviderEnabled: (p: ProviderName) => deps.flags.isEnabled(`provider:${p}`, tenantId),
       apiKeyFor: deps.apiKeyFor ? (p: ProviderName) => deps.apiKeyFor!(tenantId, p) : undefined,
-      validate: (text: string) => cap.checkOutput(text),
+      validate: (text: string) => grounding.validate(text),
       onAttempt: (a) => attempts.push(a),
     });
     for await (const piece of stream) {
@@ -70,10 +73,12 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
       }
       const cost = costMicros(deps.config.prices, piece.provider, piece.model, piece.usage);
       const hitlStatus = cap.hitl ? ('pending' as const) : null;
+      // As in invoke.ts: a draft's review task is written with the call.
+      const review = cap.hitl ? deps.reviews?.open({ tenantId, capability: cap.key, callId, output: piece.value, correlationId: req.correlationId }) : undefined;
       await settleAndRecord(
         deps,
         completedCall(
-          facts(),
+          { ...facts(), ...(review ? { hooks: [review.hook] } : {}) },
           { provider: piece.provider, model: piece.model, degraded: piece.degraded, cacheHit: false, inputTokens: piece.usage.inputTokens, outputTokens: piece.usage.outputTokens, costMicros: cost, attempts: piece.attempts, hitlStatus, output: piece.value },
           deps.budgets.settlementFor(reservation, cost),
         ),
@@ -94,7 +99,7 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
           degraded: piece.degraded,
           cache_hit: false,
           usage: { input_tokens: piece.usage.inputTokens, output_tokens: piece.usage.outputTokens, cost_micros: cost },
-          hitl: hitlStatus ? { task_id: null, status: hitlStatus } : null,
+          hitl: hitlStatus ? { task_id: review?.taskId ?? null, status: hitlStatus } : null,
           citations: [],
         },
       };

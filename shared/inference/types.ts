@@ -12,10 +12,13 @@ import type { RateLimiter } from '../rate-limit/index.js';
 import type { CallRecorder } from '../recording/calls.js';
 import type { InferenceMetrics } from './metrics.js';
 import type { ProviderName } from '../providers/port.js';
+import type { Retriever } from '../rag/retriever.js';
+import type { RecordHook } from '../recording/calls.js';
+import type { ReviewQueue } from '../hitl/open-review.js';
 
 /** Everything the pipeline's steps need, wired once by the composition root. */
 export interface InferenceDeps {
-  config: Pick<Config, 'prices' | 'routing' | 'events'>;
+  config: Pick<Config, 'prices' | 'routing' | 'events'> & { rag?: Pick<Config['rag'], 'topK'> };
   capabilities: CapabilityRegistry;
   tenants: TenantDirectory;
   flags: FlagReader;
@@ -33,6 +36,10 @@ export interface InferenceDeps {
   apiKeyFor?: (tenantId: string, provider: ProviderName) => Promise<string | undefined>;
   /** Nudged after a commit so events leave the outbox promptly. */
   onRecorded?: () => void;
+  /** RAG: grounds `rag: true` capabilities in the tenant's top chunks (shared/rag/grounding.ts); unset: ungrounded. */
+  retriever?: Retriever;
+  /** Opens the review task of a `hitl: true` capability's draft (without it, drafts carry task_id null). */
+  reviews?: ReviewQueue;
 }
 
 export type Channel = 'invoke' | 'chat' | 'async';
@@ -44,6 +51,8 @@ export interface InvokeRequest {
   channel: Channel;
   idempotencyKey?: string;
   correlationId?: string;
+  /** Rows committed with this call's record (the async handler's completion of its command). */
+  hooks?: RecordHook[];
 }
 
 export interface InvokeResult {

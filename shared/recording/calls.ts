@@ -29,6 +29,24 @@ export interface CallRecord<S = unknown> {
   };
   event: EventEnvelope;
   settlement?: S;
+  /** Other modules' rows that must commit with this call (a review task, an async command's completion). */
+  hooks?: RecordHook[];
+}
+
+/** A per-call extension of the recording transaction. */
+export interface RecordHook {
+  /** Runs first in the transaction; false drops this call from its batch (record() rejects with CallVetoedError). */
+  claim?(tx: PoolClient, call: CallRecord): Promise<boolean>;
+  /** Runs after the batch's rows, events and settlements are written, in the same transaction. */
+  write?(tx: PoolClient, call: CallRecord): Promise<void>;
+}
+
+/** A hook's claim refused the call: nothing of it was written (e.g. another delivery took its async command over). */
+export class CallVetoedError extends Error {
+  constructor(callId: string) {
+    super(`call ${callId} was not recorded: a recording hook refused it`);
+    this.name = 'CallVetoedError';
+  }
 }
 
 export interface CallRecorder<S> {
@@ -46,11 +64,19 @@ export function createCallRecorder<S>(opts: {
   /** Batch size and commit time of each group commit (metrics). */
   observe?: (batchSize: number, seconds: number) => void;
 }): CallRecorder<S> {
+  const vetoed = new WeakSet<CallRecord<S>>();
   const committer = new GroupCommitter<CallRecord<S>>({
     pool: opts.pool,
     maxBatch: opts.maxBatch,
     observe: opts.observe,
-    write: async (tx, calls) => {
+    write: async (tx, batch) => {
+      const calls: Array<CallRecord<S>> = [];
+      for (const call of batch) {
+        vetoed.delete(call); // a retried batch asks again
+        if (await claimAll(tx, call)) calls.push(call);
+        else vetoed.add(call);
+      }
+      if (calls.length === 0) return;
       await tx.query(
         `INSERT INTO ai_calls (call_id, tenant_id, capability, channel, status, error_code, provider, model, degraded, cache_hit,
                                input_tokens, output_tokens, cost_micros, latency_ms, input_hash, idempotency_key, correlation_id,
@@ -67,14 +93,21 @@ export function createCallRecorder<S>(opts: {
       await enqueueMany(tx, calls.map((c) => c.event), opts.topics);
       const settlements = calls.flatMap((c) => (c.settlement === undefined ? [] : [c.settlement]));
       if (settlements.length > 0) await opts.applySettlements(tx, settlements);
+      for (const call of calls) for (const hook of call.hooks ?? []) await hook.write?.(tx, call);
     },
   });
   return {
-    record(call) {
+    async record(call) {
       // Checked before joining a batch: one malformed event must fail its own call, not everyone's in the batch.
       validateEventData(call.event.type, call.event.data);
-      return committer.submit(call);
+      await committer.submit(call);
+      if (vetoed.has(call)) throw new CallVetoedError(call.row.call_id);
     },
     flush: () => committer.flush(),
   };
+}
+
+async function claimAll(tx: PoolClient, call: CallRecord<unknown>): Promise<boolean> {
+  for (const hook of call.hooks ?? []) if (hook.claim && !(await hook.claim(tx, call))) return false;
+  return true;
 }

@@ -7,6 +7,8 @@ export interface HitlTaskCreatedData {
   call_id?: string;
   reason?: string;
   expires_at?: string;
+  /** The caller's correlation id (an async command's reply_to), so the sender can match the review. */
+  correlation_id?: string;
 }
 
 export const hitlTaskCreatedSchema = {
@@ -20,5 +22,6 @@ export const hitlTaskCreatedSchema = {
     call_id: id,
     reason: text,
     expires_at: timestamp,
+    correlation_id: id,
   },
 } as const;

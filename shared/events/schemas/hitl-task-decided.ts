@@ -8,6 +8,13 @@ export interface HitlTaskDecidedData {
   decided_at: string;
   call_id?: string;
   comment?: string;
+  /** The released output (the draft, or the reviewer's edit); null when rejected. */
+  output?: unknown;
+  /** True when the reviewer changed the draft before approving it. */
+  edited?: boolean;
+  /** Why the draft was rejected. */
+  reason?: string;
+  correlation_id?: string;
 }
 
 export const hitlTaskDecidedSchema = {
@@ -22,5 +29,9 @@ export const hitlTaskDecidedSchema = {
     decided_at: timestamp,
     call_id: id,
     comment: text,
+    output: { type: ['object', 'array', 'string', 'number', 'boolean', 'null'] },
+    edited: { type: 'boolean' },
+    reason: text,
+    correlation_id: id,
   },
 } as const;

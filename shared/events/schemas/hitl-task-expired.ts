@@ -6,6 +6,7 @@ export interface HitlTaskExpiredData {
   status: 'expired';
   expired_at: string;
   call_id?: string;
+  correlation_id?: string;
 }
 
 export const hitlTaskExpiredSchema = {
@@ -18,5 +19,6 @@ export const hitlTaskExpiredSchema = {
     status: { type: 'string', const: 'expired' },
     expired_at: timestamp,
     call_id: id,
+    correlation_id: id,
   },
 } as const;

@@ -13,6 +13,10 @@ export interface InferenceCompletedData {
   degraded: boolean;
   latency_ms: number;
   correlation_id?: string;
+  /** The async command's request_id (channel async). */
+  request_id?: string;
+  /** An async command answered from an earlier call's Idempotency-Key result: nothing ran and nothing was charged now. */
+  replayed?: boolean;
 }
 
 export const inferenceCompletedSchema = {
@@ -31,5 +35,7 @@ export const inferenceCompletedSchema = {
     degraded: { type: 'boolean' },
     latency_ms: count,
     correlation_id: id,
+    request_id: id,
+    replayed: { type: 'boolean' },
   },
 } as const;

@@ -7,6 +7,8 @@ export interface InferenceFailedData {
   code: string;
   reason: string;
   correlation_id?: string;
+  /** The async command's request_id, when it could be read. */
+  request_id?: string;
 }
 
 export const inferenceFailedSchema = {
@@ -19,5 +21,6 @@ export const inferenceFailedSchema = {
     code: name,
     reason: text,
     correlation_id: id,
+    request_id: id,
   },
 } as const;
