@@ -8,17 +8,20 @@ export interface EvalArgs {
   minScore: number;
   allowDegraded: boolean;
   requestedBy: string | null;
+  /** Ground `rag: true` capabilities in this tenant's corpora; unset: they answer the bare question. */
+  tenant: string | null;
 }
 
 export class UsageError extends Error {}
 
-export const USAGE = `usage: npm run job:eval -- --dataset PATH_OR_GS_URI [--suite NAME] [--concurrency N] [--min-score 0..1] [--allow-degraded] [--requested-by WHO]
+export const USAGE = `usage: npm run job:eval -- --dataset PATH_OR_GS_URI [--suite NAME] [--concurrency N] [--min-score 0..1] [--allow-degraded] [--requested-by WHO] [--tenant T]
   --dataset       JSON Lines file of cases (local path or gs://bucket/object); see evals/
   --suite         name of the run (default: the dataset's file name without extension)
   --concurrency   cases in flight at once (default 4)
   --min-score     exit 1 when the share of passed cases is below this (default 0)
   --allow-degraded  count answers of the deterministic provider as passing
-  --requested-by  who or what started the run (default: EVAL_REQUESTED_BY, else none)`;
+  --requested-by  who or what started the run (default: EVAL_REQUESTED_BY, else none)
+  --tenant        ground RAG capabilities (support.policy_answer) in this tenant's ingested corpora`;
 
 /** Parses the job's flags; EVAL_DATASET / EVAL_MIN_SCORE let a Cloud Scheduler trigger set them as env. */
 export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): EvalArgs {
@@ -33,6 +36,7 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
         'min-score': { type: 'string' },
         'allow-degraded': { type: 'boolean' },
         'requested-by': { type: 'string' },
+        tenant: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -53,5 +57,6 @@ export function parseEvalArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     minScore,
     allowDegraded: values['allow-degraded'] ?? false,
     requestedBy: values['requested-by'] ?? env.EVAL_REQUESTED_BY ?? null,
+    tenant: values.tenant ?? null,
   };
 }

@@ -14,7 +14,8 @@ import { DatasetError, parseDataset, readDatasetText } from '../../shared/evals/
 import { runEvalCases, summarize } from '../../shared/evals/runner.js';
 import { saveEvalRun } from '../../shared/evals/store.js';
 import type { ProviderName } from '../../shared/providers/port.js';
-import { configuredLlmProviders } from '../../shared/providers/configured.js';
+import { configuredEmbedder, configuredLlmProviders } from '../../shared/providers/configured.js';
+import { createRetriever } from '../../shared/rag/retriever.js';
 import { createChainRunner } from '../../shared/routing/index.js';
 import { createLogger, createMetrics } from '../../shared/telemetry/index.js';
 import { createProgress } from '../../shared/telemetry/progress.js';
@@ -48,8 +49,9 @@ async function main(): Promise<number> {
     logger.info({ run_id: runId, suite: args.suite, cases: dataset.cases.length, providers: Object.keys(providers) }, 'eval run started');
     const progress = createProgress({ job: 'eval', total: dataset.cases.length, unit: 'cases' });
     let passed = 0;
+    const grounding = args.tenant ? { retriever: createRetriever({ pool: db.pool, embedder: await configuredEmbedder(config), settings: config.rag, logger }), tenantId: args.tenant, topK: config.rag.topK } : undefined;
     const results = await runEvalCases(
-      { capabilities, chain, prices: config.prices, providers: new Set(Object.keys(providers) as ProviderName[]), deadlineMs: config.routing.deadlineMs },
+      { capabilities, chain, prices: config.prices, providers: new Set(Object.keys(providers) as ProviderName[]), deadlineMs: config.routing.deadlineMs, ...(grounding ? { grounding } : {}) },
       dataset.cases,
       {
         concurrency: args.concurrency,

@@ -1,6 +1,8 @@
 import { renderPrompt, type CapabilityRegistry } from '../capabilities/index.js';
 import { costMicros, type PriceTable } from '../budgets/cost.js';
 import type { ProviderName } from '../providers/port.js';
+import { groundingFor } from '../rag/grounding.js';
+import type { Retriever } from '../rag/retriever.js';
 import type { ChainRunner } from '../routing/index.js';
 import { percentile } from '../util/percentile.js';
 import type { EvalCase } from './dataset.js';
@@ -13,6 +15,8 @@ export interface EvalRunnerDeps {
   /** Every configured provider may run: an eval measures the chain as deployed, not a tenant's policy. */
   providers: ReadonlySet<ProviderName>;
   deadlineMs: number;
+  /** Grounds `rag: true` capabilities in this tenant's corpora, exactly as a call of that tenant would be. */
+  grounding?: { retriever: Retriever; tenantId: string; topK: number };
 }
 
 export interface CaseResult {
@@ -69,12 +73,14 @@ async function runCase(deps: EvalRunnerDeps, c: EvalCase, allowDegraded: boolean
   const cap = deps.capabilities.require(c.capability);
   const started = performance.now();
   try {
+    const g = deps.grounding;
+    const grounding = await groundingFor(g?.retriever, cap, c.input, renderPrompt(cap.prompt.template, c.input), { tenantId: g?.tenantId ?? '', topK: g?.topK ?? 0 });
     const outcome = await deps.chain.run({
       capability: cap,
-      request: { system: cap.prompt.system, prompt: renderPrompt(cap.prompt.template, c.input), responseSchema: cap.outputSchema, maxOutputTokens: cap.maxOutputTokens, temperature: cap.temperature, capability: cap.key, input: c.input },
+      request: { system: cap.prompt.system, prompt: grounding.prompt, responseSchema: cap.outputSchema, maxOutputTokens: cap.maxOutputTokens, temperature: cap.temperature, capability: cap.key, input: c.input },
       deadlineMs: deps.deadlineMs,
       allowedProviders: deps.providers,
-      validate: (text) => cap.checkOutput(text),
+      validate: (text) => grounding.validate(text),
     });
     const failures = unmetExpectations(outcome.value, c.expect);
     if (outcome.degraded && !allowDegraded) failures.unshift('degraded: answered by the deterministic provider (no model answered)');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -128,5 +128,28 @@ describe('eval-runner job', () => {
     } finally {
       await gcs.stop();
     }
+  });
+
+  it('with --tenant grounds RAG capabilities in that tenant\'s corpus and refuses citations of passages it was not given', async () => {
+    const source = path.join(dir, 'corpus');
+    await mkdir(source, { recursive: true });
+    await writeFile(path.join(source, 'arrival.md'), '# Arrival\n\nCheck-in starts at 15:00 at the front desk on the ground floor.\n');
+    const ingest = await new Promise<number>((resolve) =>
+      execFile(process.execPath, ['dist/jobs/rag-ingestor/main.js', '--tenant', 'eval-hotel', '--corpus', 'policies', '--source', source], { env: { ...process.env, APP_ENV: 'test', DATABASE_URL: db.url, DATA_DIR: dir } }, (err) => resolve(err ? Number(err.code) : 0)),
+    );
+    expect(ingest).toBe(0);
+    const file = await dataset('grounded', [question('cites-unknown')]);
+    // The model cites a passage id it was never given: invalid output, so the chain ends on the deterministic answer.
+    const foreign = '{"answer":"Check-in starts at 15:00.","citations":["not-a-given-chunk"]}';
+    fake.enqueue({ kind: 'ok', text: foreign });
+    const bare = await runJob(['--dataset', file]);
+    expect(bare.summary).toMatchObject({ passed: 1, degraded: 0 });
+    expect(JSON.stringify(fake.requests[0]!.body)).not.toContain('front desk');
+
+    fake.requests.length = 0;
+    fake.enqueue({ kind: 'ok', text: foreign });
+    const grounded = await runJob(['--dataset', file, '--tenant', 'eval-hotel']);
+    expect(grounded.summary).toMatchObject({ passed: 0, failed: 1, degraded: 1 });
+    expect(JSON.stringify(fake.requests[0]!.body)).toContain('front desk');
   });
 });

@@ -102,7 +102,7 @@ describe('eval expectations', () => {
 
 describe('eval-runner arguments', () => {
   it('defaults the suite to the dataset file name and reads env fallbacks', () => {
-    expect(parseEvalArgs(['--dataset', 'evals/upsell.jsonl'], {})).toEqual({ dataset: 'evals/upsell.jsonl', suite: 'upsell', concurrency: 4, minScore: 0, allowDegraded: false, requestedBy: null });
+    expect(parseEvalArgs(['--dataset', 'evals/upsell.jsonl'], {})).toEqual({ dataset: 'evals/upsell.jsonl', suite: 'upsell', concurrency: 4, minScore: 0, allowDegraded: false, requestedBy: null, tenant: null });
     expect(parseEvalArgs([], { EVAL_DATASET: 'gs://b/nightly.jsonl', EVAL_MIN_SCORE: '0.9', EVAL_REQUESTED_BY: 'scheduler' })).toMatchObject({ suite: 'nightly', minScore: 0.9, requestedBy: 'scheduler' });
   });
 
