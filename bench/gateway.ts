@@ -29,9 +29,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   // BENCH_NODE_ARGS: extra node flags for the orchestrator, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, 'dist/services/orchestrator/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitReady(url);
+    await Promise.race([waitReady(url), exited.then((code) => Promise.reject(new Error(`orchestrator exited with ${code} before it was ready (run it alone to see why, e.g. a database migrated by another branch)`)))]);
     const config = loadConfig({ env: { APP_ENV: 'dev', DATA_DIR: dataDir } });
     const mint = (tenant: string, scope: string) => mintDevToken({ dataDir, tenant, scope, issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: 3600 });
     const tenant = 'bench-tenant';
@@ -79,7 +80,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     return figures;
   } finally {
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     await fake.stop();
   }
 }

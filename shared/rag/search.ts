@@ -50,7 +50,7 @@ export async function vectorFeatures(pool: Pool): Promise<VectorFeatures> {
 /** Reads the features, and on a shared session (PGlite) sets the HNSW settings once for it. */
 export async function prepareVectorSearch(pool: Pool, settings: SearchSettings): Promise<VectorFeatures> {
   const features = await vectorFeatures(pool);
-  if (features.sharedSession) await pool.query(settingsSql(features, false), [String(efSearchOf(features, settings, settings.candidates))]);
+  if (features.sharedSession) await pool.query(settingsSql(features), [String(efSearchOf(features, settings, settings.candidates))]);
   return features;
 }
 
@@ -59,20 +59,23 @@ function efSearchOf(features: VectorFeatures, settings: SearchSettings, candidat
 }
 
 /**
- * `local`: SET LOCAL (ends with the transaction, never leaks into the pooled session); else the session.
- * Parallel workers are off for the search: the planner plans a parallel scan for the OR full-text fallback
- * even when it will not run, and starting the workers alone cost ~200 ms per search (measured, bench/rag.ts).
+ * The search's settings for the session they run in. Parallel workers are off: the planner plans a parallel
+ * scan for the OR full-text fallback even when it will not run, and starting the workers alone cost ~200 ms
+ * per search (measured, bench/rag.ts).
  */
-function settingsSql(features: VectorFeatures, local: boolean): string {
-  const settings = [`set_config('hnsw.ef_search', $1, ${local})`];
-  if (features.iterativeScan) settings.push(`set_config('hnsw.iterative_scan', 'relaxed_order', ${local})`);
-  if (local) settings.push(`set_config('max_parallel_workers_per_gather', '0', true)`);
+function settingsSql(features: VectorFeatures): string {
+  const settings = [`set_config('hnsw.ef_search', $1, false)`];
+  if (features.iterativeScan) settings.push(`set_config('hnsw.iterative_scan', 'relaxed_order', false)`);
+  settings.push(`set_config('max_parallel_workers_per_gather', '0', false)`);
   return `SELECT ${settings.join(', ')}`;
 }
 
 // Without iterative scans, HNSW returns at most ef_search rows before the tenant filter applies: a wider
 // candidate list is the only guard against a filter starving the results.
 const EF_WITHOUT_ITERATIVE_SCAN = 400;
+
+// Pooled connections that already carry the search settings for their session, with their ef_search (see hybridSearch).
+const preparedEf = new WeakMap<object, number>();
 
 /**
  * Hybrid search within one tenant's corpora: the nearest chunks by cosine distance (HNSW; iterative scan
@@ -85,9 +88,14 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
   const vector = toVectorLiteral(q.vector);
   const client = await pool.connect();
   try {
-    if (!features.sharedSession) {
-      await client.query('BEGIN');
-      await client.query(settingsSql(features, true), [String(efSearchOf(features, settings, candidates))]);
+    // The settings are the same for every search, so each pooled connection gets them once for its session
+    // instead of BEGIN + SET LOCAL + COMMIT around every search (three more round trips per search). They
+    // only steer HNSW scans and parallel plans, which the service's other (OLTP) queries do not use.
+    // PGlite's one shared session got them in prepareVectorSearch.
+    const ef = efSearchOf(features, settings, candidates);
+    if (!features.sharedSession && (preparedEf.get(client) ?? 0) < ef) {
+      await client.query(settingsSql(features), [String(ef)]);
+      preparedEf.set(client, ef);
     }
     const { rows } = await client.query<{
       id: string; vector_rank: string | null; text_rank: string | null; text: string; heading_path: string[]; position: number; page: number | null;
@@ -130,7 +138,6 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
          JOIN rag_documents d ON d.id = c.document_id AND d.tenant_id = $2`,
       [vector, q.tenantId, q.corpora, candidates, q.text, orTsQuery(q.text)],
     );
-    if (!features.sharedSession) await client.query('COMMIT');
     const fused = fuseRanks(rows.map((r) => ({ ...r, vectorRank: r.vector_rank === null ? null : Number(r.vector_rank), textRank: r.text_rank === null ? null : Number(r.text_rank) })));
     return fused.slice(0, q.topK).map((r) => ({
       chunkId: r.id,
@@ -141,9 +148,6 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
       page: r.page,
       document: { id: r.document_id, sourceUri: r.source_uri, title: r.title },
     }));
-  } catch (err) {
-    if (!features.sharedSession) await client.query('ROLLBACK').catch(() => {});
-    throw err;
   } finally {
     client.release();
   }
