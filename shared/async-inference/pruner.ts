@@ -1,7 +1,5 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import type { Pool } from '../db/index.js';
-import { acquireLease, releaseLease } from '../events/lease.js';
+import { LeasedLoop } from '../db/leased-loop.js';
 import type { Logger } from '../telemetry/index.js';
 
 /**
@@ -26,36 +24,35 @@ export async function pruneDedupeRows(pool: Pool, retentionSeconds: number, batc
 
 /** Prunes periodically; only the holder of the `async-dedupe-prune` lease does, so instances do not overlap. */
 export class DedupePruner {
-  private readonly holderId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
+  private readonly loop: LeasedLoop<void>;
 
-  constructor(private readonly opts: { pool: Pool; retentionSeconds: number; intervalMs: number; logger: Pick<Logger, 'info' | 'warn'> }) {}
+  constructor(private readonly opts: { pool: Pool; retentionSeconds: number; intervalMs: number; logger: Pick<Logger, 'info' | 'warn'> }) {
+    // Held for two rounds: the leader keeps it while it lives, another instance takes over when it dies.
+    this.loop = new LeasedLoop({
+      pool: opts.pool,
+      lease: LEASE,
+      leaseSeconds: Math.ceil((opts.intervalMs * 2) / 1000),
+      intervalMs: opts.intervalMs,
+      idle: undefined,
+      work: () => this.prune(),
+      onLeaseError: (err) => opts.logger.warn({ err }, 'async inference: pruning dedupe rows failed; retrying next round'),
+    });
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.runOnce(), this.opts.intervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
   runOnce(): Promise<void> {
-    this.round ??= this.prune().finally(() => {
-      this.round = undefined;
-    });
-    return this.round;
+    return this.loop.runOnce();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.round;
-    await releaseLease(this.opts.pool, LEASE, this.holderId).catch(() => {});
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async prune(): Promise<void> {
     try {
-      // Held for two rounds: the leader keeps it while it lives, another instance takes over when it dies.
-      if (!(await acquireLease(this.opts.pool, LEASE, this.holderId, Math.ceil((this.opts.intervalMs * 2) / 1000)))) return;
       const deleted = await pruneDedupeRows(this.opts.pool, this.opts.retentionSeconds);
       if (deleted > 0) this.opts.logger.info({ deleted }, 'async inference: old dedupe rows pruned');
     } catch (err) {

@@ -1,8 +1,6 @@
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { withTransaction, type Pool } from '../db/index.js';
 import { createEvent, enqueue } from '../events/index.js';
-import { acquireLease, releaseLease } from '../events/lease.js';
+import { LeasedLoop } from '../db/leased-loop.js';
 import type { Logger } from '../telemetry/index.js';
 import type { HitlEventSettings } from './types.js';
 
@@ -69,40 +67,42 @@ export interface HitlExpirySweeperOptions extends HitlEventSettings {
  * table as the outbox relay), so several instances do not race over the same tasks.
  */
 export class HitlExpirySweeper {
-  readonly holderId: string;
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<number> | undefined;
+  private readonly loop: LeasedLoop<number>;
 
   constructor(private readonly opts: HitlExpirySweeperOptions) {
-    this.holderId = opts.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.loop = new LeasedLoop({
+      pool: opts.pool,
+      lease: LEASE_NAME,
+      leaseSeconds: opts.leaseSeconds ?? 30,
+      intervalMs: opts.intervalMs,
+      idle: 0,
+      work: () => this.sweep(),
+      onLeaseError: (err) => opts.logger.warn({ err, expired: 0 }, 'hitl: expiry sweep failed; retrying next round'),
+      ...(opts.holderId ? { holderId: opts.holderId } : {}),
+    });
+  }
+
+  get holderId(): string {
+    return this.loop.holderId;
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.runOnce(), this.opts.intervalMs);
-    this.timer.unref();
+    this.loop.start();
   }
 
   /** One sweep (rounds never overlap); resolves with the number of tasks expired, 0 when not the leader. */
   runOnce(): Promise<number> {
-    this.round ??= this.sweep().finally(() => {
-      this.round = undefined;
-    });
-    return this.round;
+    return this.loop.runOnce();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.round;
-    await releaseLease(this.opts.pool, LEASE_NAME, this.holderId).catch(() => {});
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async sweep(): Promise<number> {
-    const { pool, batchSize = 100, leaseSeconds = 30 } = this.opts;
+    const { pool, batchSize = 100 } = this.opts;
     let expired = 0;
     try {
-      if (!(await acquireLease(pool, LEASE_NAME, this.holderId, leaseSeconds))) return 0;
       while (expired < batchSize && (await expireOneDueTask(pool, this.opts))) expired++;
     } catch (err) {
       this.opts.logger.warn({ err, expired }, 'hitl: expiry sweep failed; retrying next round');
