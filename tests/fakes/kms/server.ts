@@ -1,8 +1,6 @@
 import { constants, createPublicKey, generateKeyPairSync, privateEncrypt, randomBytes, type KeyObject } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { loadGoogleService, serveGrpc } from '../grpc-server.js';
 import { crc32c } from '../../../shared/util/crc32c.js';
 import { sha256 } from '../../../shared/signing/algorithm.js';
 
@@ -49,25 +47,6 @@ interface FakeVersion {
   algorithm: string;
   privateKey: KeyObject;
   pem: string;
-}
-
-const require = createRequire(import.meta.url);
-
-function loadKmsService(): grpc.ServiceDefinition {
-  const packageMain = require.resolve('@google-cloud/kms');
-  const protosRoot = path.resolve(path.dirname(packageMain), '../protos');
-  const gaxProtos = path.resolve(path.dirname(require.resolve('google-gax', { paths: [packageMain] })), '../protos');
-  const definition = protoLoader.loadSync('google/cloud/kms/v1/service.proto', {
-    includeDirs: [protosRoot, gaxProtos],
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    google: { cloud: { kms: { v1: { KeyManagementService: { service: grpc.ServiceDefinition } } } } };
-  };
-  return pkg.google.cloud.kms.v1.KeyManagementService.service;
 }
 
 export async function startFakeKms(): Promise<FakeKms> {
@@ -138,11 +117,7 @@ export async function startFakeKms(): Promise<FakeKms> {
     },
   };
 
-  const server = new grpc.Server();
-  server.addService(loadKmsService(), handlers);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
-  });
+  const { port, stop } = await serveGrpc(loadGoogleService('@google-cloud/kms', 'google/cloud/kms/v1/service.proto', 'google.cloud.kms.v1.KeyManagementService'), handlers);
 
   return {
     port,
@@ -170,14 +145,7 @@ export async function startFakeKms(): Promise<FakeKms> {
       pendingFaults = Array.from({ length: n }, () => code);
     },
     signCalls: () => [...calls],
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 1000).unref();
-      }),
+    stop,
   };
 }
 

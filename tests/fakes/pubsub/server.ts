@@ -1,8 +1,6 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { loadGoogleService, serveGrpc } from '../grpc-server.js';
 
 /**
  * A wire fake of Pub/Sub's Publisher service: a gRPC server built from the .proto files that
@@ -38,25 +36,6 @@ export interface FakePubSub {
 interface PublishRequest {
   topic: string;
   messages: Array<{ data: Buffer; attributes: Record<string, string>; orderingKey: string }>;
-}
-
-const require = createRequire(import.meta.url);
-
-function loadPublisherService(): grpc.ServiceDefinition {
-  const pubsubRoot = path.resolve(path.dirname(require.resolve('@google-cloud/pubsub')), '../protos');
-  const gaxMain = require.resolve('google-gax', { paths: [require.resolve('@google-cloud/pubsub')] });
-  const gaxProtos = path.resolve(path.dirname(gaxMain), '../protos');
-  const definition = protoLoader.loadSync('google/pubsub/v1/pubsub.proto', {
-    includeDirs: [pubsubRoot, gaxProtos],
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    google: { pubsub: { v1: { Publisher: { service: grpc.ServiceDefinition } } } };
-  };
-  return pkg.google.pubsub.v1.Publisher.service;
 }
 
 export async function startFakePubSub(): Promise<FakePubSub> {
@@ -106,11 +85,7 @@ export async function startFakePubSub(): Promise<FakePubSub> {
     },
   };
 
-  const server = new grpc.Server();
-  server.addService(loadPublisherService(), handlers);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
-  });
+  const { port, stop } = await serveGrpc(loadGoogleService('@google-cloud/pubsub', 'google/pubsub/v1/pubsub.proto', 'google.pubsub.v1.Publisher'), handlers);
 
   const find = (topic: string): StoredMessage[] => {
     if (topic.startsWith('projects/')) return [...(byTopic.get(topic) ?? [])];
@@ -132,14 +107,6 @@ export async function startFakePubSub(): Promise<FakePubSub> {
     setLatency(ms) {
       latencyMs = ms;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        // Clients with open channels would hold tryShutdown; the fake never needs a graceful end.
-        setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 1000).unref();
-      }),
+    stop,
   };
 }

@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { loadGoogleService, serveGrpc } from '../grpc-server.js';
 import { crc32c } from '../../../shared/util/crc32c.js';
 
 /**
@@ -26,25 +24,6 @@ export interface FakeSecretManager {
 interface StoredVersion {
   data: Buffer;
   crc32c: number | undefined;
-}
-
-const require = createRequire(import.meta.url);
-
-function loadSecretManagerService(): grpc.ServiceDefinition {
-  const packageMain = require.resolve('@google-cloud/secret-manager');
-  const protosRoot = path.resolve(path.dirname(packageMain), '../protos');
-  const gaxProtos = path.resolve(path.dirname(require.resolve('google-gax', { paths: [packageMain] })), '../protos');
-  const definition = protoLoader.loadSync('google/cloud/secretmanager/v1/service.proto', {
-    includeDirs: [protosRoot, gaxProtos],
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    google: { cloud: { secretmanager: { v1: { SecretManagerService: { service: grpc.ServiceDefinition } } } } };
-  };
-  return pkg.google.cloud.secretmanager.v1.SecretManagerService.service;
 }
 
 export async function startFakeSecretManager(): Promise<FakeSecretManager> {
@@ -72,11 +51,7 @@ export async function startFakeSecretManager(): Promise<FakeSecretManager> {
     },
   };
 
-  const server = new grpc.Server();
-  server.addService(loadSecretManagerService(), handlers);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
-  });
+  const { port, stop } = await serveGrpc(loadGoogleService('@google-cloud/secret-manager', 'google/cloud/secretmanager/v1/service.proto', 'google.cloud.secretmanager.v1.SecretManagerService'), handlers);
 
   return {
     port,
@@ -94,14 +69,6 @@ export async function startFakeSecretManager(): Promise<FakeSecretManager> {
     setLatency(ms) {
       latencyMs = ms;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
-        // Clients with open channels would hold tryShutdown; the fake never needs a graceful end.
-        setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 1000).unref();
-      }),
+    stop,
   };
 }
