@@ -2,12 +2,10 @@
  * Composition root of the manifest signer (private Cloud Run service; `npm run start:signer` locally, on
  * PORT, default 8081). SIGNER_KMS_KEY set: Cloud KMS signs; unset: the local key ring in DATA_DIR/signing.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createJwtVerifier } from '../../shared/auth/index.js';
 import { ConfigError, loadConfigOrExit, type Config } from '../../shared/config/index.js';
 import { openDatabase } from '../../shared/db/index.js';
-import { installGracefulShutdown } from '../../shared/http/index.js';
+import { installGracefulShutdown, listenHttp } from '../../shared/http/index.js';
 import { createLogger, createMetrics, type Logger } from '../../shared/telemetry/index.js';
 import { createSignerApp } from './app.js';
 import { checkSignerConfig, openKeyRing } from './key-ring.js';
@@ -37,12 +35,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const verifier = await createJwtVerifier({ auth: config.auth, dataDir: config.dataDir, appEnv: config.appEnv, logger });
 
   const app = createSignerApp({ config, logger, metrics, pool: db.pool, verifier, keyRing });
-  const server = createServer(app);
-  // Above Cloud Run's front-end idle timeout, so the proxy, not us, closes idle keep-alive connections.
-  server.keepAliveTimeout = 620_000;
-  server.headersTimeout = 621_000;
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listenHttp(app, config.port);
 
   installGracefulShutdown({
     server,

@@ -3,8 +3,7 @@
  * config — DATABASE_URL / REDIS_URL / PUBSUB_PROJECT / AUTH_JWKS_* set: production ones; unset: the
  * embedded defaults (PGlite, in-memory key/value, in-process bus, dev key pair) — and serves the app.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../../shared/http/index.js';
 import { loadConfigOrExit, type Config } from '../../shared/config/index.js';
 import { openDatabase } from '../../shared/db/index.js';
 import { createKeyValue, SERVICE_KEY_PREFIX } from '../../shared/cache/index.js';
@@ -65,12 +64,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
     wiring,
     pushVerifier,
   });
-  const server = createServer(app);
-  // Above Cloud Run's front-end idle timeout, so the proxy, not us, closes idle keep-alive connections.
-  server.keepAliveTimeout = 620_000;
-  server.headersTimeout = 621_000;
-  await new Promise<void>((resolve) => server.listen(config.port, resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listenHttp(app, config.port);
   const url = `http://127.0.0.1:${port}`;
 
   installGracefulShutdown({

@@ -3,3 +3,4 @@ export { jsonBody } from './json-body.js';
 export { requestLog } from './request-log.js';
 export { bodyValidator, invalidInput } from './validate.js';
 export { installGracefulShutdown, type ShutdownStep } from './shutdown.js';
+export { listenHttp } from './listen.js';
