@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { WorkloadSpec } from '../names.js';
 import type { WorkloadEnv } from './environment.js';
-import { grantSecretAccess } from './secrets.js';
+import { appContainer, directVpcAccess, grantEnvSecrets } from './workload.js';
 
 export interface RunJobArgs {
   spec: WorkloadSpec;
@@ -31,9 +31,7 @@ export class RunJob extends pulumi.ComponentResource {
 
   constructor(name: string, args: RunJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super('ai-orchestrator:infra:RunJob', name, {}, opts);
-    const secretGrants = args.env.secrets().map(({ name: variable, secret }) =>
-      grantSecretAccess(`${name}-reads-${variable.toLowerCase().replaceAll('_', '-')}`, secret, pulumi.interpolate`serviceAccount:${args.serviceAccount.email}`, this),
-    );
+    const secretGrants = grantEnvSecrets(name, args.env, args.serviceAccount.email, this);
     this.job = new gcp.cloudrunv2.Job(name, {
       project: args.project,
       name: args.spec.name,
@@ -47,14 +45,10 @@ export class RunJob extends pulumi.ComponentResource {
           executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
           timeout: `${args.timeoutSeconds}s`,
           maxRetries: args.maxRetries,
-          vpcAccess: { networkInterfaces: [{ network: args.vpc.network, subnetwork: args.vpc.subnetwork }], egress: 'PRIVATE_RANGES_ONLY' },
+          vpcAccess: directVpcAccess(args.vpc),
           containers: [{
-            name: 'app',
-            image: args.image,
-            commands: ['node'],
-            args: [args.spec.entry],
+            ...appContainer(args),
             resources: { limits: { cpu: args.cpu, memory: args.memory } },
-            envs: args.env.toEnvs(),
           }],
         },
       },

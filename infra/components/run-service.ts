@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { WorkloadSpec } from '../names.js';
 import type { WorkloadEnv } from './environment.js';
-import { grantSecretAccess } from './secrets.js';
+import { appContainer, directVpcAccess, grantEnvSecrets } from './workload.js';
 
 export interface RunServiceArgs {
   spec: WorkloadSpec;
@@ -40,9 +40,7 @@ export class RunService extends pulumi.ComponentResource {
 
   constructor(name: string, args: RunServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('ai-orchestrator:infra:RunService', name, {}, opts);
-    const secretGrants = args.env.secrets().map(({ name: variable, secret }) =>
-      grantSecretAccess(`${name}-reads-${variable.toLowerCase().replaceAll('_', '-')}`, secret, pulumi.interpolate`serviceAccount:${args.serviceAccount.email}`, this),
-    );
+    const secretGrants = grantEnvSecrets(name, args.env, args.serviceAccount.email, this);
     this.service = new gcp.cloudrunv2.Service(name, {
       project: args.project,
       name: args.spec.name,
@@ -55,15 +53,11 @@ export class RunService extends pulumi.ComponentResource {
         timeout: `${args.timeoutSeconds}s`,
         maxInstanceRequestConcurrency: args.concurrency,
         scaling: { minInstanceCount: args.minInstances, maxInstanceCount: args.maxInstances },
-        vpcAccess: { networkInterfaces: [{ network: args.vpc.network, subnetwork: args.vpc.subnetwork }], egress: 'PRIVATE_RANGES_ONLY' },
+        vpcAccess: directVpcAccess(args.vpc),
         containers: [{
-          name: 'app',
-          image: args.image,
-          commands: ['node'],
-          args: [args.spec.entry],
+          ...appContainer(args),
           ports: { containerPort: 8080 },
           resources: { limits: { cpu: args.cpu, memory: args.memory }, cpuIdle: !args.alwaysOnCpu, startupCpuBoost: true },
-          envs: args.env.toEnvs(),
           // Ready once the database answers, migrations are applied and the JWKS is loaded: up to 60 s.
           startupProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
           livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
