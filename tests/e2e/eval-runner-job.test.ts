@@ -93,6 +93,17 @@ describe('eval-runner job', () => {
     expect(lenient.summary).toMatchObject({ passed: 1, failed: 0, degraded: 1 });
   });
 
+  it('records a case whose chain fails (a content refusal is never routed around) as failed with the reason', async () => {
+    const file = await dataset('refused', [question('refused')]);
+    fake.enqueue({ kind: 'refusal' });
+    const result = await runJob(['--dataset', file]);
+    expect(result.code).toBe(0);
+    expect(result.summary).toMatchObject({ passed: 0, failed: 1, degraded: 0 });
+    const { rows } = await db.pool.query(`SELECT provider, failures FROM eval_results WHERE run_id = $1`, [result.summary!.run_id]);
+    expect(rows[0].provider).toBeNull();
+    expect(rows[0].failures).toEqual([expect.stringMatching(/^chain failed: /)]);
+  });
+
   it('refuses an invalid dataset with exit 2 before calling any provider or writing anything', async () => {
     const { rows: [before] } = await db.pool.query('SELECT count(*)::int AS n FROM eval_runs');
     const file = await dataset('broken', [question('a'), '{oops', { ...question('b'), capability: 'no.such' }]);
