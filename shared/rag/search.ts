@@ -1,6 +1,6 @@
 import type { Pool } from '../db/index.js';
 import { fuseRanks } from './rrf.js';
-import { orTsQuery, toVectorLiteral, TS_CONFIG } from './vector.js';
+import { orTsQuery, toVectorBinary, toVectorLiteral, TS_CONFIG } from './vector.js';
 
 export interface SearchSettings {
   /** Candidates taken from each list (vector, full text) before fusion. */
@@ -74,6 +74,9 @@ function settingsSql(features: VectorFeatures): string {
 // candidate list is the only guard against a filter starving the results.
 const EF_WITHOUT_ITERATIVE_SCAN = 400;
 
+// Bump the suffix whenever the statement's text changes: a name is bound to its text for the session.
+const HYBRID_SEARCH_STATEMENT = 'rag_hybrid_search_v1';
+
 // Pooled connections that already carry the search settings for their session, with their ef_search (see hybridSearch).
 const preparedEf = new WeakMap<object, number>();
 
@@ -85,7 +88,7 @@ const preparedEf = new WeakMap<object, number>();
 export async function hybridSearch(pool: Pool, features: VectorFeatures, settings: SearchSettings, q: SearchQuery): Promise<SearchHit[]> {
   if (q.corpora.length === 0 || q.topK <= 0) return [];
   const candidates = Math.max(settings.candidates, q.topK);
-  const vector = toVectorLiteral(q.vector);
+  const vector = toVectorBinary(q.vector);
   const client = await pool.connect();
   try {
     // The settings are the same for every search, so each pooled connection gets them once for its session
@@ -100,8 +103,11 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
     const { rows } = await client.query<{
       id: string; vector_rank: string | null; text_rank: string | null; text: string; heading_path: string[]; position: number; page: number | null;
       document_id: string; source_uri: string; title: string;
-    }>(
-      `WITH nearest AS MATERIALIZED (
+    }>({
+      // Named: each pooled connection parses and plans it once instead of on every search. Not on PGlite,
+      // whose connections share one session (and so one namespace of prepared statements).
+      name: features.sharedSession ? undefined : HYBRID_SEARCH_STATEMENT,
+      text: `WITH nearest AS MATERIALIZED (
          SELECT id, embedding <=> $1::vector AS distance
            FROM rag_chunks
           WHERE tenant_id = $2 AND corpus = ANY($3::text[])
@@ -136,8 +142,8 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
          FROM hits h
          JOIN rag_chunks c ON c.id = h.id AND c.tenant_id = $2
          JOIN rag_documents d ON d.id = c.document_id AND d.tenant_id = $2`,
-      [vector, q.tenantId, q.corpora, candidates, q.text, orTsQuery(q.text)],
-    );
+      values: [vector, q.tenantId, q.corpora, candidates, q.text, orTsQuery(q.text)],
+    });
     const fused = fuseRanks(rows.map((r) => ({ ...r, vectorRank: r.vector_rank === null ? null : Number(r.vector_rank), textRank: r.text_rank === null ? null : Number(r.text_rank) })));
     return fused.slice(0, q.topK).map((r) => ({
       chunkId: r.id,

@@ -16,6 +16,24 @@ export function toVectorLiteral(values: readonly number[]): string {
   return `${out}]`;
 }
 
+/**
+ * pgvector's binary wire form (vector_recv): int16 dimensions, int16 unused, then float4 components, all
+ * big-endian. node-pg sends a Buffer parameter in binary format, so the server copies 4 bytes per component
+ * instead of parsing ~11 characters of text each (3 KB instead of ~8.5 KB for 768 dimensions).
+ */
+export function toVectorBinary(values: readonly number[]): Buffer {
+  if (values.length > 16_000) throw new RangeError(`a vector has at most 16000 dimensions, got ${values.length}`);
+  const buf = Buffer.allocUnsafe(4 + 4 * values.length);
+  buf.writeInt16BE(values.length, 0);
+  buf.writeInt16BE(0, 2);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new RangeError(`vector component ${i} is not finite`);
+    buf.writeFloatBE(v, 4 + 4 * i);
+  }
+  return buf;
+}
+
 /** Postgres' text search configuration for chunks and queries (stemming, stop words). */
 export const TS_CONFIG = 'english';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkDocument, contextualText } from '../../shared/rag/chunker.js';
 import { fuseRanks } from '../../shared/rag/rrf.js';
-import { orTsQuery, toVectorLiteral } from '../../shared/rag/vector.js';
+import { orTsQuery, toVectorBinary, toVectorLiteral } from '../../shared/rag/vector.js';
 import { estimateTokens } from '../../shared/providers/tokens.js';
 import type { ExtractedDocument } from '../../shared/rag/types.js';
 
@@ -91,5 +91,14 @@ describe('search helpers', () => {
   it('vector literals: float4 precision, finite values only', () => {
     expect(toVectorLiteral([0, 0.123456789, -1])).toBe('[0,0.1234568,-1.000000]');
     expect(() => toVectorLiteral([Number.NaN])).toThrow(RangeError);
+  });
+
+  it('vector binary form (pgvector vector_recv): int16 dims, int16 zero, big-endian float4s; finite values only', () => {
+    const buf = toVectorBinary([0.5, -2, 0.123456789]);
+    expect(buf.length).toBe(4 + 3 * 4);
+    expect(buf.readInt16BE(0)).toBe(3);
+    expect(buf.readInt16BE(2)).toBe(0);
+    expect([buf.readFloatBE(4), buf.readFloatBE(8), buf.readFloatBE(12)]).toEqual([0.5, -2, Math.fround(0.123456789)]);
+    expect(() => toVectorBinary([1, Number.POSITIVE_INFINITY])).toThrow(RangeError);
   });
 });
