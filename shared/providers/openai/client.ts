@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { vendorFetch } from '../vendor-fetch.js';
 
 export interface OpenAiClientOptions {
   /** A proxy or a test fake in front of https://api.openai.com/v1. */
@@ -12,6 +13,7 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /**
  * `maxRetries: 0`: one attempt per call, the router retries. Organization and project are pinned to none so
  * that OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment never ride along with a tenant's own key.
+ * Requests go through the shared undici pool (vendor-fetch.ts), not the built-in fetch.
  * The SDK's console logging is off: it would print unparseable stream chunks (model output) verbatim.
  */
 export function createOpenAiClient(apiKey: string, opts: OpenAiClientOptions): OpenAI {
@@ -23,5 +25,6 @@ export function createOpenAiClient(apiKey: string, opts: OpenAiClientOptions): O
     maxRetries: 0,
     timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     logLevel: 'off',
+    fetch: vendorFetch(),
   });
 }
