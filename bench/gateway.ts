@@ -1,9 +1,11 @@
 /**
  * `npm run bench -- gateway [--seconds N] [--concurrency N] [--json]` (build first: `npm run build`).
  * The orchestrator (built, one process) against DATABASE_URL / REDIS_URL (real servers; embedded defaults
- * when unset, reported as such) with a zero-latency OpenAI-protocol fake as its only vendor. Drives
- * cache-miss invokes and non-streaming chat completions at `concurrency` connections, then the fake
- * directly with the same load, and prints requests/s, p50/p99, and the latency the gateway adds.
+ * when unset, reported as such) with a zero-latency OpenAI-protocol fake as its only vendor. Drives, at
+ * `concurrency` connections: cache-miss invokes of a capability without retrieval (reservation.upsell_offer),
+ * cache-miss invokes of one with retrieval (support.policy_answer), and non-streaming chat completions;
+ * then the fake directly with the same load. Prints requests/s, p50/p99, and the latency the gateway adds.
+ * BENCH_STDOUT=1 shows the orchestrator's log lines (they go to /dev/null otherwise, as cheap as they get).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,8 +14,9 @@ import path from 'node:path';
 import { freePort } from './free-port.js';
 import { mintDevToken } from '../shared/auth/index.js';
 import { loadConfig } from '../shared/config/index.js';
+import { DEFAULT_TEXT } from '../tests/fakes/http-fake.js';
 import { startFakeOpenAi } from '../tests/fakes/openai-vendor/server.js';
-import { drive, type LoadResult } from './load.js';
+import { drive, processCpuSeconds, type LoadResult } from './load.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -22,13 +25,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const quiet = args.includes('--json');
   const say = (s: string) => !quiet && process.stdout.write(`${s}\n`);
 
-  const fake = await startFakeOpenAi({ record: false });
+  // Each capability gets an answer valid for its output schema (the fake's default is a policy answer).
+  const fake = await startFakeOpenAi({ record: false, defaultText: (req) => (schemaNameOf(req.body).startsWith('reservation') ? UPSELL_ANSWER : DEFAULT_TEXT) });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'aiorch-bench-'));
   const port = await freePort();
   const env = { ...process.env, APP_ENV: 'dev', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${fake.url}/v1` };
   // BENCH_NODE_ARGS: extra node flags for the orchestrator, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/services/orchestrator/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/services/orchestrator/main.js'], { env, stdio: ['ignore', process.env.BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -44,16 +48,28 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const headers = { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' };
 
     const run = Date.now().toString(36);
+    const orchestratorCpu = () => processCpuSeconds(child.pid);
+    // The gateway path alone: a capability without retrieval (rag: false), every request a cache miss.
+    const upsell = await drive({
+      url,
+      concurrency,
+      seconds,
+      cpuSeconds: orchestratorCpu,
+      request: (i) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: { room_type: `DLX-${run}-${i}`, nights: 1 + (i % 14), guests: 2, arrival_date: '2027-03-14' }, guest: { tier: 'gold' } } }) }),
+    });
+    // With retrieval (rag: true): query embedding + hybrid search on every call, before the provider.
     const invoke = await drive({
       url,
       concurrency,
       seconds,
+      cpuSeconds: orchestratorCpu,
       request: (i) => ({ path: '/v1/capabilities/support.policy_answer/invoke', headers, body: JSON.stringify({ input: { question: `Question ${run}-${i}: when is check-in?`, language: 'en' } }) }),
     });
     const chat = await drive({
       url,
       concurrency,
       seconds,
+      cpuSeconds: orchestratorCpu,
       request: (i) => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: `Chat ${run}-${i}: is parking free?`, language: 'en' }) }] }) }),
     });
     const direct = await drive({
@@ -68,14 +84,16 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       key_value: process.env.REDIS_URL ? 'redis' : 'memory',
       concurrency,
       seconds,
+      invoke_upsell: withAdded(upsell, direct),
       invoke: withAdded(invoke, direct),
       chat: withAdded(chat, direct),
       direct_fake: direct,
     };
     say(`gateway bench: ${figures.database} + ${figures.key_value}, ${concurrency} connections, ${seconds} s per scenario, one orchestrator process`);
-    for (const [name, r] of [['invoke (cache miss)', figures.invoke], ['chat completions', figures.chat], ['fake directly', direct]] as const) {
+    for (const [name, r] of [['invoke, no RAG', figures.invoke_upsell], ['invoke with RAG', figures.invoke], ['chat completions', figures.chat], ['fake directly', direct]] as const) {
       const added = 'added_p50_ms' in r ? `  added p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms` : '';
-      say(`${name.padEnd(20)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors} ${JSON.stringify(r.statuses)}${added}`);
+      const cpu = r.cpu_us_per_request !== undefined ? `  orchestrator CPU ${r.cpu_us_per_request} µs/request` : '';
+      say(`${name.padEnd(18)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors} ${JSON.stringify(r.statuses)}${added}${cpu}`);
     }
     return figures;
   } finally {
@@ -83,6 +101,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await exited;
     await fake.stop();
   }
+}
+
+const UPSELL_ANSWER = JSON.stringify({ offers: [{ code: 'LATE_CHECKOUT', title: 'Late checkout', pitch: 'Keep the room until 14:00.' }], reason: 'Gold guests value a slow morning.' });
+
+/** The capability an OpenAI-protocol request is for: its response_format's schema name. */
+function schemaNameOf(body: Record<string, unknown>): string {
+  const format = body.response_format as { json_schema?: { name?: string } } | undefined;
+  return format?.json_schema?.name ?? '';
 }
 
 function withAdded(r: LoadResult, direct: LoadResult) {

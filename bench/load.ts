@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
 export interface LoadResult {
@@ -9,6 +10,8 @@ export interface LoadResult {
   p50_ms: number;
   p90_ms: number;
   p99_ms: number;
+  /** CPU time the measured process spent per request in the window (when `cpuSeconds` was given). */
+  cpu_us_per_request?: number;
 }
 
 /**
@@ -22,6 +25,12 @@ export async function drive(opts: {
   seconds: number;
   warmupSeconds?: number;
   request: (i: number) => { path: string; headers: Record<string, string>; body: string };
+  /**
+   * Cumulative CPU seconds of the process under test (see processCpuSeconds). CPU per request is steadier
+   * than requests/s on a shared 2-core machine, where the load generator, the databases and the fake
+   * compete for the same cores.
+   */
+  cpuSeconds?: () => number | undefined;
 }): Promise<LoadResult> {
   const target = new URL(opts.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
@@ -47,6 +56,8 @@ export async function drive(opts: {
       req.end(body);
     });
 
+  let cpuAtStart: number | undefined;
+  const cpuTimer = setTimeout(() => (cpuAtStart = opts.cpuSeconds?.()), Math.max(0, warmupEnd - Date.now()));
   const worker = async () => {
     while (Date.now() < end) {
       const { status, ms } = await once(counter++);
@@ -57,8 +68,27 @@ export async function drive(opts: {
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  clearTimeout(cpuTimer);
+  const cpuAtEnd = opts.cpuSeconds?.();
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN).toFixed(2));
-  return { requests: latencies.length, errors, statuses, seconds: opts.seconds, rps: Math.round(latencies.length / opts.seconds), p50_ms: pct(50), p90_ms: pct(90), p99_ms: pct(99) };
+  const cpu = cpuAtStart !== undefined && cpuAtEnd !== undefined && latencies.length > 0 ? { cpu_us_per_request: Math.round(((cpuAtEnd - cpuAtStart) * 1e6) / latencies.length) } : {};
+  return { requests: latencies.length, errors, statuses, seconds: opts.seconds, rps: Math.round(latencies.length / opts.seconds), p50_ms: pct(50), p90_ms: pct(90), p99_ms: pct(99), ...cpu };
 }
+
+/** Cumulative user + system CPU seconds of a process, from /proc (Linux); undefined elsewhere. */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+// USER_HZ: 100 on every Linux architecture Node.js runs on.
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -120,6 +120,8 @@ function send(res: http.ServerResponse, wire: WireResponse, cut?: { afterDeltas?
 export interface HttpFakeOptions {
   /** Keep every request in `requests` (default true); off for long benchmark runs. */
   record?: boolean;
+  /** The text of a normal answer when no reply is queued (default DEFAULT_TEXT, a policy answer). */
+  defaultText?: (req: RecordedRequest) => string;
 }
 
 export async function startHttpFake(protocol: WireProtocol, modelOf: (req: RecordedRequest) => string, opts: HttpFakeOptions = {}): Promise<HttpFake> {
@@ -133,7 +135,7 @@ export async function startHttpFake(protocol: WireProtocol, modelOf: (req: Recor
       const reply = queue.shift() ?? { kind: 'ok' };
       if (reply.latencyMs) await sleep(reply.latencyMs);
       const stream = protocol.isStream(recorded);
-      const answer = (text = DEFAULT_TEXT, usage = DEFAULT_USAGE, refusal = false): Answer => ({ model: modelOf(recorded), text, usage, refusal });
+      const answer = (text = opts.defaultText?.(recorded) ?? DEFAULT_TEXT, usage = DEFAULT_USAGE, refusal = false): Answer => ({ model: modelOf(recorded), text, usage, refusal });
       switch (reply.kind) {
         case 'ok':
           return send(res, protocol.answer(recorded, answer(reply.text, reply.usage), stream));
