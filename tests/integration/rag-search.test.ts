@@ -7,6 +7,7 @@ import { createLocalHashingEmbedder } from '../../shared/providers/embeddings/lo
 import { ingest } from '../../shared/rag/ingest.js';
 import { createRetriever } from '../../shared/rag/retriever.js';
 import { vectorFeatures } from '../../shared/rag/search.js';
+import { createPool } from '../../shared/db/index.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 import { copyCorpus, corpusQuestions } from '../fixtures/rag/corpus.js';
 
@@ -94,6 +95,28 @@ describe('hybrid retrieval (pgvector HNSW + full text, fused by RRF)', () => {
     expect(garage).toMatchObject({ headingPath: ['Parking and transport', 'Parking garage'], position: 0, page: null, document: { title: 'Parking and transport', sourceUri: expect.stringMatching(/^file:\/\/.*parking-and-transport\.md$/) } });
     expect(garage!.chunkId).toMatch(/^[0-9a-f-]{36}$/);
     for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+  });
+
+  it('on Postgres the search is prepared once per connection and always planned with its values, never generically', async () => {
+    const pool = createPool({ url: db.url, max: 1 });
+    try {
+      const oneConnection = createRetriever({ pool, embedder, settings: config.rag });
+      // Postgres considers a generic plan from the sixth run of a prepared statement on.
+      for (let i = 0; i < 8; i++) expect((await oneConnection.retrieve({ tenantId: 'hotel-a', query: 'Can I bring my dog?', topK: 3 })).length).toBe(3);
+      const { rows } = await pool.query<{ name: string; generic_plans: string; custom_plans: string }>(
+        `SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'rag_hybrid_search%'`,
+      );
+      if (inject('templateDatabase') === null) {
+        // PGlite: one session shared by every connection, so nothing is prepared under a fixed name.
+        expect(rows).toEqual([]);
+        return;
+      }
+      expect(rows).toHaveLength(1);
+      expect(Number(rows[0]!.generic_plans)).toBe(0);
+      expect(Number(rows[0]!.custom_plans)).toBe(8);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('the server’s pgvector supports iterative index scans (0.8+), which the search turns on', async () => {
