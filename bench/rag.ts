@@ -18,7 +18,7 @@ import { createPool, runMigrations, type Pool } from '../shared/db/index.js';
 import { createLocalHashingEmbedder } from '../shared/providers/embeddings/local-hashing.js';
 import { ingest, type DocumentSource } from '../shared/rag/ingest.js';
 import { createRetriever } from '../shared/rag/retriever.js';
-import { exactNearest, vectorFeatures } from '../shared/rag/search.js';
+import { exactNearest, HNSW_ORDER, vectorFeatures } from '../shared/rag/search.js';
 import { toVectorLiteral } from '../shared/rag/vector.js';
 import { chunkDocument, contextualText } from '../shared/rag/chunker.js';
 import { extractDocument } from '../shared/rag/extract/index.js';
@@ -103,7 +103,7 @@ async function annNearest(pool: Pool, tenantId: string, vector: readonly number[
     const { rows } = await client.query<{ id: string }>(
       `WITH nearest AS MATERIALIZED (
          SELECT id, embedding <=> $1::vector AS distance FROM rag_chunks
-          WHERE tenant_id = $2 AND corpus = 'policies' ORDER BY embedding <=> $1::vector LIMIT $4)
+          WHERE tenant_id = $2 AND corpus = 'policies' ORDER BY ${HNSW_ORDER} LIMIT $4)
        SELECT id FROM nearest ORDER BY distance LIMIT $3`,
       [toVectorLiteral(vector), tenantId, k, settings.candidates],
     );

@@ -1,6 +1,6 @@
 import type { Pool } from '../db/index.js';
 import { fuseRanks } from './rrf.js';
-import { orTsQuery, toVectorBinary, toVectorLiteral, TS_CONFIG } from './vector.js';
+import { orTsQuery, toVectorBinary, toVectorLiteral, TS_CONFIG, VECTOR_DIMENSIONS } from './vector.js';
 
 export interface SearchSettings {
   /** Candidates taken from each list (vector, full text) before fusion. */
@@ -79,8 +79,15 @@ function settingsSql(features: VectorFeatures): string {
 // candidate list is the only guard against a filter starving the results.
 const EF_WITHOUT_ITERATIVE_SCAN = 400;
 
+/**
+ * The ORDER BY that walks the HNSW index: it is built on the embeddings as halfvec (half precision, see
+ * migration 0008), so the query is cast the same way. The distance the results are ranked by stays the
+ * full-precision one.
+ */
+export const HNSW_ORDER = `(embedding::halfvec(${VECTOR_DIMENSIONS})) <=> ($1::vector)::halfvec(${VECTOR_DIMENSIONS})`;
+
 // Bump the suffix whenever the statement's text changes: a name is bound to its text for the session.
-const HYBRID_SEARCH_STATEMENT = 'rag_hybrid_search_v1';
+const HYBRID_SEARCH_STATEMENT = 'rag_hybrid_search_v2';
 
 // Pooled connections that already carry the search settings for their session, with their ef_search (see hybridSearch).
 const preparedEf = new WeakMap<object, number>();
@@ -116,7 +123,7 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
          SELECT id, embedding <=> $1::vector AS distance
            FROM rag_chunks
           WHERE tenant_id = $2 AND corpus = ANY($3::text[])
-          ORDER BY embedding <=> $1::vector
+          ORDER BY ${HNSW_ORDER}
           LIMIT $4
        ), vector_hits AS (
          -- relaxed_order may return rows slightly out of order: rank them by their exact distance.
