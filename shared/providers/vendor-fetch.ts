@@ -29,7 +29,7 @@ export interface VendorFetchOptions {
  */
 export function createVendorFetch(opts: VendorFetchOptions = {}): FetchLike {
   const dispatcher = opts.dispatcher ?? new Agent({ connections: opts.connectionsPerOrigin ?? 128 });
-  const vendorFetch = async (input: Parameters<FetchLike>[0], init?: RequestInit): Promise<Response> => {
+  const send = async (input: Parameters<FetchLike>[0], init?: RequestInit): Promise<Response> => {
     const body = init?.body;
     if (input instanceof Request || !(body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array)) {
       return globalThis.fetch(input, init);
@@ -56,7 +56,7 @@ export function createVendorFetch(opts: VendorFetchOptions = {}): FetchLike {
     }
     return new Response(await res.body.arrayBuffer(), { status: res.statusCode, headers });
   };
-  return vendorFetch as FetchLike;
+  return send as FetchLike;
 }
 
 /** Any HeadersInit as undici's flat [name, value, name, value, …] list (repeated names kept). */

@@ -116,8 +116,9 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
       id: string; vector_rank: string | null; text_rank: string | null; text: string; heading_path: string[]; position: number; page: number | null;
       document_id: string; source_uri: string; title: string;
     }>({
-      // Named: each pooled connection parses and plans it once instead of on every search. Not on PGlite,
-      // whose connections share one session (and so one namespace of prepared statements).
+      // Named: each pooled connection parses it once instead of on every search (it is still planned with
+      // each search's values, see settingsSql). Not on PGlite, whose connections share one session (and so
+      // one namespace of prepared statements).
       name: features.sharedSession ? undefined : HYBRID_SEARCH_STATEMENT,
       text: `WITH nearest AS MATERIALIZED (
          SELECT id, embedding <=> $1::vector AS distance
