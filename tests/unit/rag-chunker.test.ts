@@ -100,5 +100,7 @@ describe('search helpers', () => {
     expect(buf.readInt16BE(2)).toBe(0);
     expect([buf.readFloatBE(4), buf.readFloatBE(8), buf.readFloatBE(12)]).toEqual([0.5, -2, Math.fround(0.123456789)]);
     expect(() => toVectorBinary([1, Number.POSITIVE_INFINITY])).toThrow(RangeError);
+    // pgvector's limit, and the int16 the dimension count travels in.
+    expect(() => toVectorBinary(new Array<number>(16_001).fill(0))).toThrow(/at most 16000 dimensions/);
   });
 });
