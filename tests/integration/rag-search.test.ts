@@ -97,6 +97,18 @@ describe('hybrid retrieval (pgvector HNSW + full text, fused by RRF)', () => {
     for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
   });
 
+  it('searches run without JIT: a common word makes the full-text fallback look expensive enough to compile the whole plan', async () => {
+    const pool = createPool({ url: db.url, max: 1 });
+    try {
+      const oneConnection = createRetriever({ pool, embedder, settings: config.rag });
+      await oneConnection.retrieve({ tenantId: 'hotel-a', query: 'Can I bring my dog?', topK: 3 });
+      const { rows } = await pool.query<{ jit: string }>(`SELECT current_setting('jit') AS jit`);
+      expect(rows[0]!.jit).toBe('off');
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('on Postgres the search is prepared once per connection and always planned with its values, never generically', async () => {
     const pool = createPool({ url: db.url, max: 1 });
     try {
