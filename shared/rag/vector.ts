@@ -37,8 +37,11 @@ export function toVectorBinary(values: readonly number[]): Buffer {
 /** Postgres' text search configuration for chunks and queries (stemming, stop words). */
 export const TS_CONFIG = 'english';
 
-/** The OR-query of a question's words for to_tsquery: any shared word matches, rank decides. */
-export function orTsQuery(question: string, maxWords = 32): string {
+/**
+ * A question's distinct words (lower case, at most `maxWords`), each a to_tsquery operand on its own: the
+ * full-text fallback looks each one up and ranks the chunks found by their OR.
+ */
+export function questionWords(question: string, maxWords = 32): string[] {
   const words = question.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(words)].slice(0, maxWords).join(' | ');
+  return [...new Set(words)].slice(0, maxWords);
 }

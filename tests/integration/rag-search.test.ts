@@ -6,7 +6,7 @@ import { loadConfig } from '../../shared/config/index.js';
 import { createLocalHashingEmbedder } from '../../shared/providers/embeddings/local-hashing.js';
 import { ingest } from '../../shared/rag/ingest.js';
 import { createRetriever } from '../../shared/rag/retriever.js';
-import { vectorFeatures } from '../../shared/rag/search.js';
+import { hybridSearch, vectorFeatures } from '../../shared/rag/search.js';
 import { createPool } from '../../shared/db/index.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 import { copyCorpus, corpusQuestions } from '../fixtures/rag/corpus.js';
@@ -95,6 +95,20 @@ describe('hybrid retrieval (pgvector HNSW + full text, fused by RRF)', () => {
     expect(garage).toMatchObject({ headingPath: ['Parking and transport', 'Parking garage'], position: 0, page: null, document: { title: 'Parking and transport', sourceUri: expect.stringMatching(/^file:\/\/.*parking-and-transport\.md$/) } });
     expect(garage!.chunkId).toMatch(/^[0-9a-f-]{36}$/);
     for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+  });
+
+  it('when no chunk holds every word of the question, the chunks holding any of them are ranked (full-text fallback)', async () => {
+    // "zebra" is only in hotel B's VIP document, the other word in no chunk. The vector points at the parking
+    // chunk, so the VIP chunk can only come first through the full-text half.
+    const features = await vectorFeatures(db.pool);
+    const vector = (await embedder.embed(['The parking garage costs EUR 18 per 24 hours'])).vectors[0]!;
+    const hits = await hybridSearch(db.pool, features, config.rag, { tenantId: 'hotel-b', corpora: ['policies'], text: 'zebra xylophonic', vector, topK: 3 });
+    expect(hits[0]!.text).toContain('ZEBRA-42');
+    expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
+    // Hotel A has no such chunk: the fallback finds nothing there, and the vector half still answers.
+    const a = await hybridSearch(db.pool, features, config.rag, { tenantId: 'hotel-a', corpora: ['policies'], text: 'zebra xylophonic', vector, topK: 3 });
+    expect(a).toHaveLength(3);
+    expect(a.some((h) => h.text.includes('ZEBRA'))).toBe(false);
   });
 
   it('searches run without JIT: a common word makes the full-text fallback look expensive enough to compile the whole plan', async () => {

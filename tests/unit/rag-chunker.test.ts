@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkDocument, contextualText } from '../../shared/rag/chunker.js';
 import { fuseRanks } from '../../shared/rag/rrf.js';
-import { orTsQuery, toVectorBinary, toVectorLiteral } from '../../shared/rag/vector.js';
+import { questionWords, toVectorBinary, toVectorLiteral } from '../../shared/rag/vector.js';
 import { estimateTokens } from '../../shared/providers/tokens.js';
 import type { ExtractedDocument } from '../../shared/rag/types.js';
 
@@ -83,9 +83,9 @@ describe('search helpers', () => {
     expect(fuseRanks([{ id: 'y', vectorRank: null, textRank: 1 }, { id: 'x', vectorRank: null, textRank: 1 }]).map((f) => f.id)).toEqual(['x', 'y']);
   });
 
-  it('full-text query: the question words OR-ed, without any tsquery syntax getting through', () => {
-    expect(orTsQuery("Can I bring my dog? (it's small) & cute!")).toBe('can | i | bring | my | dog | it | s | small | cute');
-    expect(orTsQuery('!!! ???')).toBe('');
+  it('full-text query: the question’s distinct words, without any tsquery syntax getting through', () => {
+    expect(questionWords("Can I bring my dog? (it's small) & cute! Dog")).toEqual(['can', 'i', 'bring', 'my', 'dog', 'it', 's', 'small', 'cute']);
+    expect(questionWords('!!! ???')).toEqual([]);
   });
 
   it('vector literals: float4 precision, finite values only', () => {
