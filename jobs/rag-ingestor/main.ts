@@ -46,8 +46,10 @@ try {
       concurrency: args.concurrency ?? config.rag.ingest.concurrency,
       // PGlite (embedded, or reached through DATABASE_URL in tests) is one session: one writer at a time.
       ...((await vectorFeatures(db.pool)).sharedSession ? { writeConcurrency: 1 } : {}),
+      bulkLoad: config.rag.ingest.bulkLoad,
       task,
       allowEmpty: args.allowEmpty,
+      onBulkIndexing: ({ chunks }) => logger.info({ tenant_id: args.tenant, corpus: args.corpus, chunks }, 'bulk load: every document staged; building the indexes, then attaching'),
       onProgress: ({ done, total, uri, outcome }) => {
         progress ??= createProgress({ job: 'rag-ingest', total, unit: 'documents' });
         progress.update(done, outcome ? { last: outcome } : {});
@@ -69,6 +71,7 @@ try {
         ...summary.documents,
         chunks: summary.chunks,
         embedded: summary.embedded,
+        mode: summary.mode,
         failures: summary.failures,
         seconds: Math.round(summary.seconds * 1000) / 1000,
       },

@@ -238,8 +238,17 @@ export const configSchema = {
         ingest: {
           type: 'object',
           additionalProperties: false,
-          required: ['embedBatchSize', 'concurrency'],
-          properties: { embedBatchSize: { type: 'integer', minimum: 1, maximum: 1000 }, concurrency: { type: 'integer', minimum: 1, maximum: 64 } },
+          required: ['embedBatchSize', 'concurrency', 'bulkLoad'],
+          properties: {
+            embedBatchSize: { type: 'integer', minimum: 1, maximum: 1000 },
+            concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+            bulkLoad: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['minDocuments', 'maintenanceWorkMemMb'],
+              properties: { minDocuments: { type: 'integer', minimum: 1 }, maintenanceWorkMemMb: { type: 'integer', minimum: 64, maximum: 65536 } },
+            },
+          },
         },
       },
     },

@@ -92,7 +92,15 @@ export interface Config {
     /** hnsw.ef_search (RAG_EF_SEARCH). */
     efSearch: number;
     chunking: { maxTokens: number; overlapTokens: number };
-    ingest: { embedBatchSize: number; concurrency: number };
+    ingest: {
+      embedBatchSize: number;
+      concurrency: number;
+      /**
+       * A tenant's first ingest of at least `minDocuments` documents loads its chunks without indexes and builds
+       * them once, with `maintenanceWorkMemMb` of memory for the build (shared/rag/bulk-load.ts).
+       */
+      bulkLoad: { minDocuments: number; maintenanceWorkMemMb: number };
+    };
   };
   /** The manifest-signer service (services/manifest-signer). */
   signer: {

@@ -4,6 +4,7 @@ import type { EmbeddingProvider } from '../providers/port.js';
 import { chunkDocument, contextualText, CHUNKER_VERSION, type ChunkOptions } from './chunker.js';
 import { extractDocument, formatOf } from './extract/index.js';
 import { deleteDocuments, replaceDocument, storedDocuments, type ChunkRow, type StoredDocument } from './store.js';
+import { canBulkLoad, startBulkLoad, type BulkLoad } from './bulk-load.js';
 import { DocumentError } from './types.js';
 import { VECTOR_DIMENSIONS } from './vector.js';
 
@@ -40,12 +41,20 @@ export interface IngestOptions {
    * session, so concurrent transactions only queue behind each other (and interleave badly with other clients).
    */
   writeConcurrency?: number;
+  /**
+   * A tenant's first ingest of at least `minDocuments` documents (no other task sharing the run) stages its
+   * chunks without indexes and builds them once (shared/rag/bulk-load.ts). Without it every run writes
+   * document by document.
+   */
+  bulkLoad?: { minDocuments: number; maintenanceWorkMemMb: number };
   /** Cloud Run Job task sharding: this task takes the documents whose URI hashes to `index` mod `count`. */
   task?: { index: number; count: number };
   /** An empty listing deletes every stored document of the source only with this (a typo must not wipe a corpus). */
   allowEmpty?: boolean;
   /** After each document (and once with the total before the first). */
   onProgress?: (progress: { done: number; total: number; uri?: string; outcome?: DocumentOutcome }) => void;
+  /** A bulk load staged every document and now builds the indexes (the run's longest silent step). */
+  onBulkIndexing?: (staged: { chunks: number }) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -56,6 +65,8 @@ export interface IngestSummary {
   /** Chunks written by this run (of added and updated documents), and texts sent to the embedder. */
   chunks: number;
   embedded: number;
+  /** How the chunks were written: document by document, or staged and indexed once (a tenant's first big ingest). */
+  mode: 'incremental' | 'bulk';
   failures: Array<{ uri: string; reason: string }>;
   seconds: number;
 }
@@ -97,12 +108,17 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     throw new IngestError(`cannot list the source ${opts.source.scope.prefix}: ${(err as Error).message}`, { cause: err });
   }
   const stored = [...(await storedDocuments(opts.pool, opts.tenantId, opts.corpus, opts.source.scope.prefix)).values()].filter((d) => inScope(d.sourceUri) && mine(d.sourceUri));
-  const summary: IngestSummary = { documents: { added: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, ignored: 0 }, chunks: 0, embedded: 0, failures: [], seconds: 0 };
+  const summary: IngestSummary = { documents: { added: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, ignored: 0 }, chunks: 0, embedded: 0, mode: 'incremental', failures: [], seconds: 0 };
   if (listed.length === 0 && stored.length > 0 && !opts.source.scope.exact && !opts.allowEmpty) {
     throw new IngestError(`the source ${opts.source.scope.prefix} lists no documents but ${stored.length} are stored; pass --allow-empty to delete them`);
   }
 
   const byUri = new Map(stored.map((d) => [d.sourceUri, d]));
+  let bulk: BulkLoad | undefined;
+  if (opts.bulkLoad && task.count === 1 && listed.length >= opts.bulkLoad.minDocuments && (await canBulkLoad(opts.pool, opts.tenantId))) {
+    bulk = await startBulkLoad(opts.pool, opts.tenantId, { maintenanceWorkMemMb: opts.bulkLoad.maintenanceWorkMemMb });
+    summary.mode = 'bulk';
+  }
   const write = limiter(opts.writeConcurrency ?? opts.concurrency);
   let done = 0;
   opts.onProgress?.({ done, total: listed.length });
@@ -137,12 +153,27 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       if (err instanceof DocumentError) return finish(object, 'failed', err.message);
       throw err;
     }
-    await write(() => replaceDocument(opts.pool, { tenantId: opts.tenantId, corpus: opts.corpus, sourceUri: object.uri }, { title, contentHash, pipeline }, rows));
+    await write<unknown>(() =>
+      bulk
+        ? bulk.add({ corpus: opts.corpus, sourceUri: object.uri, title, contentHash, pipeline }, rows)
+        : replaceDocument(opts.pool, { tenantId: opts.tenantId, corpus: opts.corpus, sourceUri: object.uri }, { title, contentHash, pipeline }, rows),
+    );
     summary.chunks += rows.length;
     finish(object, previous ? 'updated' : 'added');
   };
 
-  await eachLimited(listed, opts.concurrency, one, opts.signal);
+  try {
+    await eachLimited(listed, opts.concurrency, one, opts.signal);
+    if (bulk) {
+      await opts.onBulkIndexing?.({ chunks: summary.chunks });
+      await bulk.attach();
+    }
+  } catch (err) {
+    await bulk?.discard().catch(() => {});
+    const aborted = opts.signal?.aborted === true;
+    if (bulk && !aborted && !(err instanceof IngestError)) throw new IngestError(`bulk load failed, nothing of it was kept: ${(err as Error).message}`, { cause: err });
+    throw err;
+  }
 
   const listedUris = new Set(listed.map((o) => o.uri));
   const gone: StoredDocument[] = stored.filter((d) => !listedUris.has(d.sourceUri));

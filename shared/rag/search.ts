@@ -157,7 +157,7 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
                       WHERE tenant_id = $2 AND corpus = ANY($3::text[]) AND tsv @@ to_tsquery('${TS_CONFIG}', w.word)
                       LIMIT ${ANY_WORD_PER_WORD}) m
                   WHERE NOT EXISTS (SELECT 1 FROM all_words)) matched
-           JOIN rag_chunks c ON c.id = matched.id,
+           JOIN rag_chunks c ON c.tenant_id = $2 AND c.id = matched.id,
                 to_tsquery('${TS_CONFIG}', array_to_string($6::text[], ' | ')) AS query
           ORDER BY score DESC, c.id
           LIMIT $4

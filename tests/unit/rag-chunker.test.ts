@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkDocument, contextualText } from '../../shared/rag/chunker.js';
 import { fuseRanks } from '../../shared/rag/rrf.js';
-import { questionWords, toVectorBinary, toVectorLiteral } from '../../shared/rag/vector.js';
+import { questionWords, toVectorArrayBinary, toVectorBinary, toVectorLiteral } from '../../shared/rag/vector.js';
 import { estimateTokens } from '../../shared/providers/tokens.js';
 import type { ExtractedDocument } from '../../shared/rag/types.js';
 
@@ -102,5 +102,15 @@ describe('search helpers', () => {
     expect(() => toVectorBinary([1, Number.POSITIVE_INFINITY])).toThrow(RangeError);
     // pgvector's limit, and the int16 the dimension count travels in.
     expect(() => toVectorBinary(new Array<number>(16_001).fill(0))).toThrow(/at most 16000 dimensions/);
+  });
+
+  it('vector arrays in binary form: array header with the vector type OID, then each vector length-prefixed', () => {
+    const buf = toVectorArrayBinary([[1, 2], [0.5, -1]], 16_385);
+    expect([buf.readInt32BE(0), buf.readInt32BE(4), buf.readUInt32BE(8), buf.readInt32BE(12), buf.readInt32BE(16)]).toEqual([1, 0, 16_385, 2, 1]);
+    expect(buf.readInt32BE(20)).toBe(12);
+    expect(buf.subarray(24, 36)).toEqual(toVectorBinary([1, 2]));
+    expect(buf.readInt32BE(36)).toBe(12);
+    expect(buf.subarray(40)).toEqual(toVectorBinary([0.5, -1]));
+    expect(() => toVectorArrayBinary([[1, Number.NaN]], 1)).toThrow(RangeError);
   });
 });
