@@ -147,22 +147,6 @@ async function cachedOrFresh(
   const hitlStatus = cap.hitl ? ('pending' as const) : null;
   // A draft for review: its task is written in the same transaction as the call (shared/hitl).
   const review = cap.hitl ? deps.reviews?.open({ tenantId, capability: cap.key, callId, output: outcome.value, correlationId: req.correlationId }) : undefined;
-  await settleAndRecord(
-    deps,
-    completedCall(
-      facts(review ? [review.hook] : []),
-      { provider: outcome.provider, model: outcome.model, degraded: outcome.degraded, cacheHit: false, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens, costMicros: cost, attempts: outcome.attempts, hitlStatus, output: outcome.value },
-      deps.budgets.settlementFor(reservation, cost),
-    ),
-    reservation,
-    cost,
-  );
-  await adjustTokens(outcome.usage.inputTokens + outcome.usage.outputTokens);
-  deps.metrics.tokens.inc({ provider: outcome.provider, model: outcome.model, direction: 'input' }, outcome.usage.inputTokens);
-  deps.metrics.tokens.inc({ provider: outcome.provider, model: outcome.model, direction: 'output' }, outcome.usage.outputTokens);
-  deps.metrics.costMicros.inc({ provider: outcome.provider, model: outcome.model }, cost);
-  observe(deps, cap.key, outcome.provider, outcome.degraded ? 'degraded' : 'ok', started);
-
   const result: InvokeResult = {
     call_id: callId,
     capability: cap.key,
@@ -175,10 +159,30 @@ async function cachedOrFresh(
     hitl: hitlStatus ? { task_id: review?.taskId ?? null, status: hitlStatus } : null,
     citations: citationsOf(outcome.value),
   };
-  // Degraded answers are not cached, so the real answer is served once providers recover; drafts awaiting review neither.
-  if (cap.cacheTtlSeconds > 0 && !outcome.degraded && !cap.hitl) {
-    await deps.cache.set(cacheKey, { output: result.output, provider: result.provider, model: result.model, degraded: false, usage: { input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens }, citations: result.citations, created_at: new Date().toISOString() }, cap.cacheTtlSeconds);
-  }
+  // After the commit (never before: an answer is cached only once its call is recorded), alongside the release.
+  const afterCommit = () =>
+    Promise.all([
+      adjustTokens(outcome.usage.inputTokens + outcome.usage.outputTokens),
+      // Degraded answers are not cached, so the real answer is served once providers recover; drafts awaiting review neither.
+      cap.cacheTtlSeconds > 0 && !outcome.degraded && !cap.hitl
+        ? deps.cache.set(cacheKey, { output: result.output, provider: result.provider, model: result.model, degraded: false, usage: { input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens }, citations: result.citations, created_at: new Date().toISOString() }, cap.cacheTtlSeconds)
+        : undefined,
+    ]);
+  await settleAndRecord(
+    deps,
+    completedCall(
+      facts(review ? [review.hook] : []),
+      { provider: outcome.provider, model: outcome.model, degraded: outcome.degraded, cacheHit: false, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens, costMicros: cost, attempts: outcome.attempts, hitlStatus, output: outcome.value },
+      deps.budgets.settlementFor(reservation, cost),
+    ),
+    reservation,
+    cost,
+    afterCommit,
+  );
+  deps.metrics.tokens.inc({ provider: outcome.provider, model: outcome.model, direction: 'input' }, outcome.usage.inputTokens);
+  deps.metrics.tokens.inc({ provider: outcome.provider, model: outcome.model, direction: 'output' }, outcome.usage.outputTokens);
+  deps.metrics.costMicros.inc({ provider: outcome.provider, model: outcome.model }, cost);
+  observe(deps, cap.key, outcome.provider, outcome.degraded ? 'degraded' : 'ok', started);
   return result;
 }
 

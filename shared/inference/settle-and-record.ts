@@ -11,7 +11,15 @@ type Deps = Pick<InferenceDeps, 'recorder' | 'budgets' | 'logger' | 'metrics' | 
  * together (group commit), then its reservation is released. An answer whose call could not be recorded
  * is withheld (503 recording_failed).
  */
-export async function settleAndRecord(deps: Deps, call: CallRecord<Settlement>, reservation: Reservation, costMicros: number): Promise<void> {
+export async function settleAndRecord(
+  deps: Deps,
+  call: CallRecord<Settlement>,
+  reservation: Reservation,
+  costMicros: number,
+  // Key/value writes that follow the commit too (token usage, cache entry): they go out with the release,
+  // one round trip of waiting instead of one each. They must not throw.
+  alongsideRelease?: () => Promise<unknown>,
+): Promise<void> {
   try {
     await timed(deps.metrics, 'record', () => deps.recorder.record(call));
   } catch (err) {
@@ -21,7 +29,7 @@ export async function settleAndRecord(deps: Deps, call: CallRecord<Settlement>, 
     throw recordingFailed(err);
   }
   deps.onRecorded?.();
-  await timed(deps.metrics, 'release', () => releaseAfterCommit(deps, reservation, costMicros));
+  await Promise.all([timed(deps.metrics, 'release', () => releaseAfterCommit(deps, reservation, costMicros)), alongsideRelease?.()]);
 }
 
 /**

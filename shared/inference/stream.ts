@@ -84,8 +84,8 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
         ),
         reservation,
         cost,
+        () => deps.rateLimiter.adjustTokens(tenantId, inputTokens + cap.maxOutputTokens, piece.usage.inputTokens + piece.usage.outputTokens),
       );
-      await deps.rateLimiter.adjustTokens(tenantId, inputTokens + cap.maxOutputTokens, piece.usage.inputTokens + piece.usage.outputTokens);
       deps.metrics.requests.inc({ capability: cap.key, provider: piece.provider, outcome: piece.degraded ? 'degraded' : 'ok' });
       deps.metrics.latency.observe({ capability: cap.key, provider: piece.provider }, (performance.now() - started) / 1000);
       yield {
