@@ -100,34 +100,10 @@ export const ANY_WORD_PER_WORD = 50;
 const preparedEf = new WeakMap<object, number>();
 
 /**
- * Hybrid search within one tenant's corpora: the nearest chunks by cosine distance (HNSW; iterative scan
- * `relaxed_order`, so filtered-out rows make the scan go on instead of returning fewer rows) and the best
- * full-text matches (GIN), both in one statement, fused with reciprocal rank fusion.
+ * The hybrid search statement. Parameters: $1 the query vector (binary), $2 the tenant, $3 the corpora,
+ * $4 candidates per list, $5 the question, $6 its words (questionWords).
  */
-export async function hybridSearch(pool: Pool, features: VectorFeatures, settings: SearchSettings, q: SearchQuery): Promise<SearchHit[]> {
-  if (q.corpora.length === 0 || q.topK <= 0) return [];
-  const candidates = Math.max(settings.candidates, q.topK);
-  const vector = toVectorBinary(q.vector);
-  const client = await pool.connect();
-  try {
-    // The settings are the same for every search, so each pooled connection gets them once for its session
-    // instead of BEGIN + SET LOCAL + COMMIT around every search (three more round trips per search). They
-    // only steer HNSW scans and parallel plans, which the service's other (OLTP) queries do not use.
-    // PGlite's one shared session got them in prepareVectorSearch.
-    const ef = efSearchOf(features, settings, candidates);
-    if (!features.sharedSession && (preparedEf.get(client) ?? 0) < ef) {
-      await client.query(settingsSql(features), [String(ef)]);
-      preparedEf.set(client, ef);
-    }
-    const { rows } = await client.query<{
-      id: string; vector_rank: string | null; text_rank: string | null; text: string; heading_path: string[]; position: number; page: number | null;
-      document_id: string; source_uri: string; title: string;
-    }>({
-      // Named: each pooled connection parses it once instead of on every search (it is still planned with
-      // each search's values, see settingsSql). Not on PGlite, whose connections share one session (and so
-      // one namespace of prepared statements).
-      name: features.sharedSession ? undefined : HYBRID_SEARCH_STATEMENT,
-      text: `WITH nearest AS MATERIALIZED (
+export const HYBRID_SEARCH_SQL = `WITH nearest AS MATERIALIZED (
          SELECT id, embedding <=> $1::vector AS distance
            FROM rag_chunks
           WHERE tenant_id = $2 AND corpus = ANY($3::text[])
@@ -138,7 +114,7 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
          SELECT id, row_number() OVER (ORDER BY distance, id) AS rank FROM nearest
        ), all_words AS MATERIALIZED (
          -- Full text: the chunks holding every word of the question (precise, and cheap: posting lists
-         -- intersect); only when none does, those holding any word (an OR query ranks many rows).
+         -- intersect); only when none does, those holding any of its words (any_word).
          SELECT id, ts_rank_cd(tsv, query) AS score
            FROM rag_chunks, plainto_tsquery('${TS_CONFIG}', $5) AS query
           WHERE tenant_id = $2 AND corpus = ANY($3::text[]) AND tsv @@ query
@@ -172,7 +148,37 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
               d.id AS document_id, d.source_uri, d.title
          FROM hits h
          JOIN rag_chunks c ON c.id = h.id AND c.tenant_id = $2
-         JOIN rag_documents d ON d.id = c.document_id AND d.tenant_id = $2`,
+         JOIN rag_documents d ON d.id = c.document_id AND d.tenant_id = $2`;
+
+/**
+ * Hybrid search within one tenant's corpora: the nearest chunks by cosine distance (HNSW; iterative scan
+ * `relaxed_order`, so filtered-out rows make the scan go on instead of returning fewer rows) and the best
+ * full-text matches (GIN), both in one statement, fused with reciprocal rank fusion.
+ */
+export async function hybridSearch(pool: Pool, features: VectorFeatures, settings: SearchSettings, q: SearchQuery): Promise<SearchHit[]> {
+  if (q.corpora.length === 0 || q.topK <= 0) return [];
+  const candidates = Math.max(settings.candidates, q.topK);
+  const vector = toVectorBinary(q.vector);
+  const client = await pool.connect();
+  try {
+    // The settings are the same for every search, so each pooled connection gets them once for its session
+    // instead of BEGIN + SET LOCAL + COMMIT around every search (three more round trips per search). They
+    // only steer HNSW scans and parallel plans, which the service's other (OLTP) queries do not use.
+    // PGlite's one shared session got them in prepareVectorSearch.
+    const ef = efSearchOf(features, settings, candidates);
+    if (!features.sharedSession && (preparedEf.get(client) ?? 0) < ef) {
+      await client.query(settingsSql(features), [String(ef)]);
+      preparedEf.set(client, ef);
+    }
+    const { rows } = await client.query<{
+      id: string; vector_rank: string | null; text_rank: string | null; text: string; heading_path: string[]; position: number; page: number | null;
+      document_id: string; source_uri: string; title: string;
+    }>({
+      // Named: each pooled connection parses it once instead of on every search (it is still planned with
+      // each search's values, see settingsSql). Not on PGlite, whose connections share one session (and so
+      // one namespace of prepared statements).
+      name: features.sharedSession ? undefined : HYBRID_SEARCH_STATEMENT,
+      text: HYBRID_SEARCH_SQL,
       values: [vector, q.tenantId, q.corpora, candidates, q.text, questionWords(q.text)],
     });
     const fused = fuseRanks(rows.map((r) => ({ ...r, vectorRank: r.vector_rank === null ? null : Number(r.vector_rank), textRank: r.text_rank === null ? null : Number(r.text_rank) })));

@@ -6,7 +6,9 @@ import { loadConfig } from '../../shared/config/index.js';
 import { createLocalHashingEmbedder } from '../../shared/providers/embeddings/local-hashing.js';
 import { ingest } from '../../shared/rag/ingest.js';
 import { createRetriever } from '../../shared/rag/retriever.js';
-import { hybridSearch, vectorFeatures } from '../../shared/rag/search.js';
+import { HYBRID_SEARCH_SQL, hybridSearch, vectorFeatures } from '../../shared/rag/search.js';
+import { partitionNameOf } from '../../shared/rag/partitions.js';
+import { questionWords, toVectorBinary } from '../../shared/rag/vector.js';
 import { createPool } from '../../shared/db/index.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 import { copyCorpus, corpusQuestions } from '../fixtures/rag/corpus.js';
@@ -109,6 +111,23 @@ describe('hybrid retrieval (pgvector HNSW + full text, fused by RRF)', () => {
     const a = await hybridSearch(db.pool, features, config.rag, { tenantId: 'hotel-a', corpora: ['policies'], text: 'zebra xylophonic', vector, topK: 3 });
     expect(a).toHaveLength(3);
     expect(a.some((h) => h.text.includes('ZEBRA'))).toBe(false);
+  });
+
+  it('a search reads its tenant’s partition only, and looks chunks up by tenant and id', async () => {
+    const vector = (await embedder.embed(['parking'])).vectors[0]!;
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${HYBRID_SEARCH_SQL}`, [toVectorBinary(vector), 'hotel-a', ['policies'], 40, 'parking garage price', questionWords('parking garage price')]);
+    const relations = new Set<string>();
+    const pkeyConditions: string[] = [];
+    const walk = (node: Record<string, unknown>) => {
+      const relation = node['Relation Name'];
+      if (typeof relation === 'string' && relation.startsWith('rag_chunks')) relations.add(relation);
+      if (typeof node['Index Name'] === 'string' && node['Index Name'].endsWith('_pkey') && typeof relation === 'string' && relation.startsWith('rag_chunks')) pkeyConditions.push(String(node['Index Cond']));
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+    };
+    const plan = rows[0]!['QUERY PLAN'];
+    walk((typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan);
+    expect([...relations]).toEqual([partitionNameOf('hotel-a')]);
+    for (const cond of pkeyConditions) expect(cond).toMatch(/tenant_id/);
   });
 
   it('searches run without JIT: a common word makes the full-text fallback look expensive enough to compile the whole plan', async () => {
