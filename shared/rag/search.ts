@@ -123,7 +123,7 @@ export const HYBRID_SEARCH_SQL = `WITH nearest AS MATERIALIZED (
        ), any_word AS MATERIALIZED (
          -- Each word's first ${ANY_WORD_PER_WORD} matches, ranked together by the OR of the words. Ranking every
          -- chunk holding any word read and ranked most of a big corpus (a common word matches most chunks):
-         -- p95 1.06 s at 100,000 chunks, against ~45 ms capped (bench/rag.ts). A rare word keeps all its
+         -- p95 1.06 s at 100,000 chunks, against 43 ms capped (this SQL alone, bench/rag.ts corpus). A rare word keeps all its
          -- matches; a common one contributes a sample, and the vector half carries the meaning.
          SELECT c.id, ts_rank_cd(c.tsv, query) AS score
            FROM (SELECT DISTINCT m.id
@@ -163,7 +163,8 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
   try {
     // The settings are the same for every search, so each pooled connection gets them once for its session
     // instead of BEGIN + SET LOCAL + COMMIT around every search (three more round trips per search). They
-    // only steer HNSW scans and parallel plans, which the service's other (OLTP) queries do not use.
+    // steer HNSW scans, parallel plans, plan caching and JIT, which the service's other (OLTP) queries on the
+    // same connection either do not use or do not need.
     // PGlite's one shared session got them in prepareVectorSearch.
     const ef = efSearchOf(features, settings, candidates);
     if (!features.sharedSession && (preparedEf.get(client) ?? 0) < ef) {
