@@ -128,6 +128,16 @@ describe('rag ingest: a tenant’s first big ingest is a bulk load (staged, inde
     expect(retry.documents.added).toBe(CORPUS_FILES);
   });
 
+  it('an aborted bulk load drops its staging table and rethrows the abort as it is', async () => {
+    const controller = new AbortController();
+    const err = await run('hotel-aborted', corpus(), { concurrency: 1, signal: controller.signal, onProgress: ({ done }) => done === 2 && controller.abort() }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(IngestError);
+    expect((err as Error).name).toBe('AbortError');
+    expect(await documentsOf('hotel-aborted')).toBe(0);
+    expect(await tables(stagingTableOf('hotel-aborted'))).toBe(0);
+    expect(await tables(partitionNameOf('hotel-aborted'))).toBe(0);
+  });
+
   it('a staging table left by a crashed load is dropped when the next load starts', async () => {
     await db.pool.query(`CREATE TABLE ${stagingTableOf('hotel-crashed')} (junk int)`);
     const summary = await run('hotel-crashed', corpus());
