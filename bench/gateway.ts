@@ -1,10 +1,12 @@
 /**
- * `npm run bench -- gateway [--seconds N] [--concurrency N] [--json]` (build first: `npm run build`).
+ * `npm run bench -- gateway [--seconds N] [--warmup N] [--concurrency N] [--only <scenario>] [--cost-model] [--json]` (build first: `npm run build`).
  * The orchestrator (built, one process) against DATABASE_URL / REDIS_URL (real servers; embedded defaults
  * when unset, reported as such) with a zero-latency OpenAI-protocol fake as its only vendor. Drives, at
  * `concurrency` connections: cache-miss invokes of a capability without retrieval (reservation.upsell_offer),
  * cache-miss invokes of one with retrieval (support.policy_answer), and non-streaming chat completions;
- * then the fake directly with the same load. Prints requests/s, p50/p99, and the latency the gateway adds.
+ * then the fake directly with the same load. Prints requests/s, p50/p99, the latency the gateway adds, and
+ * the orchestrator's CPU time and system calls per request. --cost-model first drives cheaper requests
+ * (an unknown path, an invalid input, a cache hit) so that each layer's share of a call's CPU shows.
  * BENCH_STDOUT=1 shows the orchestrator's log lines (they go to /dev/null otherwise, as cheap as they get).
  */
 import { spawn } from 'node:child_process';
@@ -16,13 +18,17 @@ import { mintDevToken } from '../shared/auth/index.js';
 import { loadConfig } from '../shared/config/index.js';
 import { DEFAULT_TEXT } from '../tests/fakes/http-fake.js';
 import { startFakeOpenAi } from '../tests/fakes/openai-vendor/server.js';
-import { drive, processCpuSeconds, type LoadResult } from './load.js';
+import { drive, processCounters, type LoadResult } from './load.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
   const seconds = arg('--seconds', 10);
+  const warmup = arg('--warmup', 10);
   const concurrency = arg('--concurrency', 40);
   const quiet = args.includes('--json');
+  // --only <scenario key, e.g. invoke_upsell>: one scenario (and the fake directly), for comparing a change quickly.
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const costModel = args.includes('--cost-model');
   const say = (s: string) => !quiet && process.stdout.write(`${s}\n`);
 
   // Each capability gets an answer valid for its output schema (the fake's default is a policy answer).
@@ -48,51 +54,57 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const headers = { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' };
 
     const run = Date.now().toString(36);
-    const orchestratorCpu = () => processCpuSeconds(child.pid);
+    const orchestrator = () => processCounters(child.pid);
     // The gateway path alone: a capability without retrieval (rag: false), every request a cache miss.
-    const upsell = await drive({
-      url,
-      concurrency,
-      seconds,
-      cpuSeconds: orchestratorCpu,
-      request: (i) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: { room_type: `DLX-${run}-${i}`, nights: 1 + (i % 14), guests: 2, arrival_date: '2027-03-14' }, guest: { tier: 'gold' } } }) }),
-    });
+    const upsellOf = (roomType: string, i: number) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: { room_type: roomType, nights: 1 + (i % 14), guests: 2, arrival_date: '2027-03-14' }, guest: { tier: 'gold' } } }) });
+    const upsell = (i: number) => upsellOf(`DLX-${run}-${i}`, i);
     // With retrieval (rag: true): query embedding + hybrid search on every call, before the provider.
-    const invoke = await drive({
-      url,
-      concurrency,
-      seconds,
-      cpuSeconds: orchestratorCpu,
-      request: (i) => ({ path: '/v1/capabilities/support.policy_answer/invoke', headers, body: JSON.stringify({ input: { question: `Question ${run}-${i}: when is check-in?`, language: 'en' } }) }),
-    });
-    const chat = await drive({
-      url,
-      concurrency,
-      seconds,
-      cpuSeconds: orchestratorCpu,
-      request: (i) => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: `Chat ${run}-${i}: is parking free?`, language: 'en' }) }] }) }),
-    });
+    const rag = (i: number) => ({ path: '/v1/capabilities/support.policy_answer/invoke', headers, body: JSON.stringify({ input: { question: `Question ${run}-${i}: when is check-in?`, language: 'en' } }) });
+    const chat = (i: number) => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: `Chat ${run}-${i}: is parking free?`, language: 'en' }) }] }) });
+    // The cost model (--cost-model): what each layer of a call adds in orchestrator CPU, cheapest first.
+    const notFound = () => ({ path: '/v1/no-such-route', headers, body: '{}' });
+    const invalidInput = () => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: {} } }) });
+    // 200 distinct inputs, answered by the provider during the warm-up second and from the cache after it.
+    const cacheHit = (i: number) => upsellOf(`HIT-${run}-${i % 200}`, i % 200);
+    const scenarios = [
+      ['not_found', '404, unknown path', notFound, 'cost-model'],
+      ['invalid_input', '400, invalid input', invalidInput, 'cost-model'],
+      ['cache_hit', 'invoke, cache hit', cacheHit, 'cost-model'],
+      ['invoke_upsell', 'invoke, no RAG', upsell, 'default'],
+      ['invoke', 'invoke with RAG', rag, 'default'],
+      ['chat', 'chat completions', chat, 'default'],
+    ] as const;
+    const selected = (key: string, group: string) => (only ? only === key : group === 'default' || costModel);
+    const results: Record<string, LoadResult> = {};
+    // The first scenario also warms the process up: its first seconds run at ~2x the CPU per request of
+    // a warm process (JIT, heap sizing), which is not what a serving instance costs.
+    let warmupSeconds = warmup;
+    for (const [key, , request, group] of scenarios) {
+      if (!selected(key, group)) continue;
+      results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, request });
+      warmupSeconds = 1;
+    }
     const direct = await drive({
       url: fake.url,
       concurrency,
       seconds,
       request: (i) => ({ path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `q${i}` }] }) }),
     });
-    const figures = {
+    const figures: Record<string, unknown> = {
       bench: 'gateway',
       database: process.env.DATABASE_URL ? 'postgres' : 'embedded-pglite',
       key_value: process.env.REDIS_URL ? 'redis' : 'memory',
       concurrency,
       seconds,
-      invoke_upsell: withAdded(upsell, direct),
-      invoke: withAdded(invoke, direct),
-      chat: withAdded(chat, direct),
+      warmup_seconds: warmup,
+      ...Object.fromEntries(Object.entries(results).map(([key, r]) => [key, withAdded(r, direct)])),
       direct_fake: direct,
     };
-    say(`gateway bench: ${figures.database} + ${figures.key_value}, ${concurrency} connections, ${seconds} s per scenario, one orchestrator process`);
-    for (const [name, r] of [['invoke, no RAG', figures.invoke_upsell], ['invoke with RAG', figures.invoke], ['chat completions', figures.chat], ['fake directly', direct]] as const) {
+    say(`gateway bench: ${figures.database} + ${figures.key_value}, ${concurrency} connections, ${seconds} s per scenario after ${warmup} s of warm-up, one orchestrator process`);
+    const rows = [...scenarios.filter(([key]) => results[key]).map(([key, name]) => [name, withAdded(results[key]!, direct)] as const), ['fake directly', direct] as const];
+    for (const [name, r] of rows) {
       const added = 'added_p50_ms' in r ? `  added p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms` : '';
-      const cpu = r.cpu_us_per_request !== undefined ? `  orchestrator CPU ${r.cpu_us_per_request} µs/request` : '';
+      const cpu = r.cpu_us_per_request !== undefined ? `  orchestrator CPU ${r.cpu_us_per_request} µs/request, ${r.syscalls_per_request} syscalls/request` : '';
       say(`${name.padEnd(18)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors} ${JSON.stringify(r.statuses)}${added}${cpu}`);
     }
     return figures;

@@ -10,8 +10,17 @@ export interface LoadResult {
   p50_ms: number;
   p90_ms: number;
   p99_ms: number;
-  /** CPU time the measured process spent per request in the window (when `cpuSeconds` was given). */
+  /** CPU time the measured process spent per request in the window (when `process` was given). */
   cpu_us_per_request?: number;
+  /** Read- and write-type system calls of the measured process per request in the window (when `process` was given). */
+  syscalls_per_request?: number;
+}
+
+/** Cumulative counters of the process under test, read from /proc. */
+export interface ProcessCounters {
+  cpuSeconds: number;
+  /** read-type plus write-type system calls (syscr + syscw of /proc/<pid>/io). */
+  syscalls: number;
 }
 
 /**
@@ -26,11 +35,12 @@ export async function drive(opts: {
   warmupSeconds?: number;
   request: (i: number) => { path: string; headers: Record<string, string>; body: string };
   /**
-   * Cumulative CPU seconds of the process under test (see processCpuSeconds). CPU per request is steadier
+   * Cumulative counters of the process under test (see processCounters). CPU per request is steadier
    * than requests/s on a shared 2-core machine, where the load generator, the databases and the fake
-   * compete for the same cores.
+   * compete for the same cores. System calls per request matter because on a virtual machine each one
+   * on a loopback socket also pays for the peer's side of the TCP stack.
    */
-  cpuSeconds?: () => number | undefined;
+  process?: () => ProcessCounters | undefined;
 }): Promise<LoadResult> {
   const target = new URL(opts.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
@@ -56,8 +66,8 @@ export async function drive(opts: {
       req.end(body);
     });
 
-  let cpuAtStart: number | undefined;
-  const cpuTimer = setTimeout(() => (cpuAtStart = opts.cpuSeconds?.()), Math.max(0, warmupEnd - Date.now()));
+  let atStart: ProcessCounters | undefined;
+  const startTimer = setTimeout(() => (atStart = opts.process?.()), Math.max(0, warmupEnd - Date.now()));
   const worker = async () => {
     while (Date.now() < end) {
       const { status, ms } = await once(counter++);
@@ -68,23 +78,29 @@ export async function drive(opts: {
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, worker));
-  clearTimeout(cpuTimer);
-  const cpuAtEnd = opts.cpuSeconds?.();
+  clearTimeout(startTimer);
+  const atEnd = opts.process?.();
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN).toFixed(2));
-  const cpu = cpuAtStart !== undefined && cpuAtEnd !== undefined && latencies.length > 0 ? { cpu_us_per_request: Math.round(((cpuAtEnd - cpuAtStart) * 1e6) / latencies.length) } : {};
+  const perRequest = (delta: number) => delta / latencies.length;
+  const cpu =
+    atStart && atEnd && latencies.length > 0
+      ? { cpu_us_per_request: Math.round(perRequest((atEnd.cpuSeconds - atStart.cpuSeconds) * 1e6)), syscalls_per_request: Number(perRequest(atEnd.syscalls - atStart.syscalls).toFixed(1)) }
+      : {};
   return { requests: latencies.length, errors, statuses, seconds: opts.seconds, rps: Math.round(latencies.length / opts.seconds), p50_ms: pct(50), p90_ms: pct(90), p99_ms: pct(99), ...cpu };
 }
 
-/** Cumulative user + system CPU seconds of a process, from /proc (Linux); undefined elsewhere. */
-export function processCpuSeconds(pid: number | undefined): number | undefined {
+/** Cumulative user + system CPU seconds and system calls of a process, from /proc (Linux); undefined elsewhere. */
+export function processCounters(pid: number | undefined): ProcessCounters | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const counter = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND, syscalls: counter('syscr') + counter('syscw') };
   } catch {
     return undefined;
   }
