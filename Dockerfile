@@ -24,7 +24,12 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime: compiled code, production dependencies, config, migrations, eval datasets; non-root
 FROM ${NODE_IMAGE} AS runtime
+# --max-semi-space-size=32 (MB): a larger young generation than V8's default, so the many short-lived
+# objects of a request die in fewer scavenges. Gateway bench, cache-miss invokes at 40 connections:
+# 1,296-1,356 µs of CPU per request against 1,501-1,874 with the default (3 runs each, interleaved).
+# `npm start` and `npm run bench -- gateway` run the orchestrator with the same flag.
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=32 \
     PORT=8080 \
     DATA_DIR=/tmp/aiorch-data
 WORKDIR /app

@@ -14,6 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.js';
+import { IMAGE_NODE_OPTIONS } from '../infra/names.js';
 import { mintDevToken } from '../shared/auth/index.js';
 import { loadConfig } from '../shared/config/index.js';
 import { DEFAULT_TEXT } from '../tests/fakes/http-fake.js';
@@ -36,8 +37,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'aiorch-bench-'));
   const port = await freePort();
   const env = { ...process.env, APP_ENV: 'dev', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${fake.url}/v1` };
-  // BENCH_NODE_ARGS: extra node flags for the orchestrator, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The orchestrator runs with the image's node flags (IMAGE_NODE_OPTIONS). BENCH_NODE_ARGS adds more,
+  // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const nodeArgs = [...IMAGE_NODE_OPTIONS, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(process.execPath, [...nodeArgs, 'dist/services/orchestrator/main.js'], { env, stdio: ['ignore', process.env.BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;

@@ -23,6 +23,12 @@ export const WORKLOADS = {
   evalRunner: { name: 'eval-runner', kind: 'job', entry: 'dist/jobs/eval-runner/main.js', accountId: 'job-eval-runner' },
 } as const satisfies Record<string, WorkloadSpec>;
 
+/**
+ * The node flags the image gives every process (Dockerfile: NODE_OPTIONS); `npm start` and the gateway
+ * bench run the orchestrator with them too. Why this young-generation size: see the Dockerfile.
+ */
+export const IMAGE_NODE_OPTIONS = ['--max-semi-space-size=32'];
+
 /** Identities that run no code of ours. */
 export const SERVICE_IDENTITIES = {
   pushInvoker: 'pubsub-push-invoker',

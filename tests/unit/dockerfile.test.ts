@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WORKLOADS } from '../../infra/names.js';
+import { IMAGE_NODE_OPTIONS, WORKLOADS } from '../../infra/names.js';
 
 // The Dockerfile's logic, checked without a Docker daemon: what it copies exists and is in the build
 // context, the build compiles every entry point the infra runs, the runtime is slim, non-root, on a Node
@@ -96,5 +96,13 @@ describe('Dockerfile', () => {
     }
     expect(offenders).toEqual([]);
     expect([...seen]).toEqual(expect.arrayContaining(['express', 'pg', 'ioredis', '@google-cloud/pubsub', '@google/genai']));
+  });
+
+  it('gives its processes the node flags that npm start and the gateway bench run the orchestrator with', () => {
+    const env = inStage('runtime', 'ENV').map((i) => i.args).join(' ');
+    const nodeOptions = /\bNODE_OPTIONS=(\S+)/.exec(env)?.[1];
+    expect(nodeOptions?.split(' ')).toEqual(IMAGE_NODE_OPTIONS);
+    const start = (pkg as unknown as { scripts: Record<string, string> }).scripts.start!;
+    expect(start).toContain(`node ${IMAGE_NODE_OPTIONS.join(' ')} ${WORKLOADS.orchestrator.entry}`);
   });
 });
