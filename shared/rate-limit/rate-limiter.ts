@@ -3,7 +3,7 @@ import { TENANT_ID_PATTERN } from '../auth/principal.js';
 import type { KeyValueAdapter } from '../cache/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { rateLimited } from './errors.js';
-import { limiterCache, type LimiterDimension } from './limiters.js';
+import { limiterCache } from './limiters.js';
 import { mergeLimits, type RateLimitOverrides, type RateLimits } from './limits.js';
 
 export interface RateLimiter {
@@ -49,17 +49,19 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     return limits;
   }
 
-  // 'over' carries the library's answer (when the window frees up); 'unavailable' means fail open.
-  type Consumed = { over: RateLimiterRes } | 'admitted' | 'unavailable';
-  async function consume(limiter: RateLimiterAbstract, tenantId: string, points: number, dimension: LimiterDimension): Promise<Consumed> {
+  async function consume(limiter: RateLimiterAbstract, tenantId: string, points: number): Promise<Consumed> {
     try {
       await limiter.consume(tenantId, points);
       return 'admitted';
     } catch (err) {
-      if (err instanceof RateLimiterRes) return { over: err };
-      logger?.warn({ tenantId, dimension, error: errorText(err) }, 'rate limits: store unavailable; admitting the request (fail open)');
-      return 'unavailable';
+      return err instanceof RateLimiterRes ? { over: err } : { unavailable: err };
     }
+  }
+
+  async function giveTokensBack(tpm: RateLimiterAbstract, tenantId: string, tokens: number): Promise<void> {
+    await tpm.reward(tenantId, tokens).catch((err: unknown) => {
+      logger?.warn({ tenantId, error: errorText(err) }, 'rate limits: could not return the tokens of a rejected request');
+    });
   }
 
   return {
@@ -68,19 +70,26 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       const tokens = tokenCount(estimatedTokens, 'estimatedTokens');
       const limits = await limitsOf(tenantId);
 
-      const requests = await consume(limiterFor('rpm', limits.requestsPerMinute), tenantId, 1, 'rpm');
-      if (typeof requests === 'object') throw rateLimited('requests', limits.requestsPerMinute, retryAfterSeconds(requests.over));
-      // The store just failed: do not make the request wait for it a second time.
-      if (requests === 'unavailable' || tokens === 0) return;
-
-      const tpm = limiterFor('tpm', limits.tokensPerMinute);
-      const consumed = await consume(tpm, tenantId, tokens, 'tpm');
-      if (typeof consumed === 'object') {
-        await tpm.reward(tenantId, tokens).catch((err: unknown) => {
-          logger?.warn({ tenantId, error: errorText(err) }, 'rate limits: could not return the tokens of a rejected request');
-        });
+      // Both counts at once: the store gets them in one round trip. The library counts points even when
+      // it turns them away, so a rejected request's tokens are given back whichever limit rejected it.
+      const tpm = tokens > 0 ? limiterFor('tpm', limits.tokensPerMinute) : undefined;
+      const [requests, consumed] = await Promise.all([
+        consume(limiterFor('rpm', limits.requestsPerMinute), tenantId, 1),
+        tpm ? consume(tpm, tenantId, tokens) : ('admitted' as const),
+      ]);
+      const giveBack = async () => {
+        if (tpm && !isUnavailable(consumed)) await giveTokensBack(tpm, tenantId, tokens);
+      };
+      if (isOver(requests)) {
+        await giveBack();
+        throw rateLimited('requests', limits.requestsPerMinute, retryAfterSeconds(requests.over));
+      }
+      if (isOver(consumed)) {
+        await giveBack();
         throw rateLimited('tokens', limits.tokensPerMinute, retryAfterSeconds(consumed.over), tokens);
       }
+      const failed = [requests, consumed].find(isUnavailable);
+      if (failed) logger?.warn({ tenantId, error: errorText(failed.unavailable) }, 'rate limits: store unavailable; admitting the request (fail open)');
     },
 
     async adjustTokens(tenantId, estimatedTokens, actualTokens) {
@@ -98,6 +107,11 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     },
   };
 }
+
+// 'over' carries the library's answer (when the window frees up); 'unavailable' means fail open.
+type Consumed = { over: RateLimiterRes } | 'admitted' | { unavailable: unknown };
+const isOver = (c: Consumed): c is { over: RateLimiterRes } => typeof c === 'object' && 'over' in c;
+const isUnavailable = (c: Consumed): c is { unavailable: unknown } => typeof c === 'object' && 'unavailable' in c;
 
 function retryAfterSeconds(res: RateLimiterRes): number {
   return Math.max(1, Math.ceil(res.msBeforeNext / 1000));

@@ -68,6 +68,19 @@ function describeRateLimits(name: string, factory: () => KeyValueAdapter): void 
       expectRateLimited(await rejection(rl.admitRequest(tenant, 1)), 'tokens_per_minute');
     });
 
+    it('gives the tokens of a request turned away by the requests limit back (both are counted at once)', async () => {
+      let requestsPerMinute = 2;
+      const rl = limiter({ defaults: { requestsPerMinute: 2, tokensPerMinute: 1_000 }, limitsFor: async () => ({ requestsPerMinute }) });
+      const tenant = newTenant();
+      await rl.admitRequest(tenant, 400);
+      await rl.admitRequest(tenant, 400);
+      expectRateLimited(await rejection(rl.admitRequest(tenant, 150)), 'requests_per_minute');
+      // With room for requests again, the 200 tokens left fit only if the rejected request's 150 came back.
+      requestsPerMinute = 10;
+      await rl.admitRequest(tenant, 200);
+      expectRateLimited(await rejection(rl.admitRequest(tenant, 1)), 'tokens_per_minute');
+    });
+
     it('says so when one request alone is estimated above the tokens-per-minute limit', async () => {
       const rl = limiter({ defaults: { ...roomy, tokensPerMinute: 1_000 } });
       const err = await rejection(rl.admitRequest(newTenant(), 5_000));
