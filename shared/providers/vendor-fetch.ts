@@ -20,7 +20,7 @@ export interface VendorFetchOptions {
  * built-in fetch, ~240 µs with this one.
  *
  * What it does and does not do, next to the full fetch:
- * - a JSON response body is read whole, then handed over as a Response; an event stream
+ * - a JSON response body is read whole, then handed over as a Response that answers from those bytes; an event stream
  *   (`text/event-stream`) is handed over as it arrives, so a streamed call stays streamed;
  * - the SDKs' AbortSignal aborts the request and the body read (they see an `AbortError`, as with fetch);
  * - redirects are not followed (vendor APIs answer directly; a 3xx reaches the SDK as an error status);
@@ -54,9 +54,33 @@ export function createVendorFetch(opts: VendorFetchOptions = {}): FetchLike {
     if (headers.get('content-type')?.includes('text/event-stream')) {
       return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.statusCode, headers });
     }
-    return new Response(await res.body.arrayBuffer(), { status: res.statusCode, headers });
+    return bufferedResponse(Buffer.from(await res.body.arrayBuffer()), { status: res.statusCode, headers });
   };
   return send as FetchLike;
+}
+
+/**
+ * A Response whose body was read whole: text(), json() and arrayBuffer() answer from the bytes instead of
+ * going through a web ReadableStream, which cost ~15 % of an SDK call (profile of the openai SDK against a
+ * local server). `body` is null, as for a Response made without one; the body is still readable once.
+ * (Own properties rather than a subclass: the platform's typings declare these methods as properties.)
+ */
+function bufferedResponse(bytes: Buffer, init: ResponseInit): Response {
+  const response = new Response(null, init);
+  let used = false;
+  const take = (): Promise<Buffer> => {
+    if (used) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
+    used = true;
+    return Promise.resolve(bytes);
+  };
+  const text = () => take().then((b) => b.toString('utf8'));
+  Object.defineProperties(response, {
+    bodyUsed: { get: () => used },
+    text: { value: text },
+    json: { value: () => text().then((t) => JSON.parse(t) as unknown) },
+    arrayBuffer: { value: () => take().then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) },
+  });
+  return response;
 }
 
 /** Any HeadersInit as undici's flat [name, value, name, value, …] list (repeated names kept). */

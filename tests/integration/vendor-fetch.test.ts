@@ -64,6 +64,17 @@ describe('vendor fetch (undici request behind the SDKs)', () => {
     expect(await res.json()).toEqual({ error: 'boom' });
   });
 
+  it('answers text, json and arrayBuffer from the body read whole, and lets it be read only once, as fetch does', async () => {
+    const asText = await vendorFetch(`${base}/json`, { method: 'POST', body: '{}' });
+    expect(asText.bodyUsed).toBe(false);
+    expect(await asText.text()).toBe('{"ok":true}');
+    expect(asText.bodyUsed).toBe(true);
+    await expect(asText.json()).rejects.toThrow(TypeError);
+    const asBytes = await vendorFetch(`${base}/json`, { method: 'POST', body: '{}' });
+    expect(new TextDecoder().decode(await asBytes.arrayBuffer())).toBe('{"ok":true}');
+    await expect(asBytes.text()).rejects.toThrow(/already been read/);
+  });
+
   it('gives a 204 a null body', async () => {
     const res = await vendorFetch(`${base}/empty`);
     expect(res.status).toBe(204);
