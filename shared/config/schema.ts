@@ -305,6 +305,7 @@ export const configSchema = {
             backoffMaxMs: { type: 'integer', minimum: 1 },
             publishTimeoutMs: { type: 'integer', minimum: 100 },
             leaseSeconds: { type: 'integer', minimum: 2 },
+            minRoundGapMs: { type: 'integer', minimum: 0, maximum: 1000 },
           },
         },
       },

@@ -18,6 +18,12 @@ export interface RelaySettings {
   backoffMaxMs: number;
   publishTimeoutMs: number;
   leaseSeconds: number;
+  /**
+   * A wake (a commit that enqueued events) starts the next round no sooner than this after the last one
+   * ended, so that under steady traffic one round publishes the events of many calls. 0 (the default):
+   * at once.
+   */
+  minRoundGapMs?: number;
 }
 
 export interface Config {

@@ -49,6 +49,8 @@ export class OutboxRelay {
   private readonly leaseName: string;
   private readonly random: () => number;
   private readonly sleeper = new Sleeper();
+  // The minimum pause between rounds (settings.minRoundGapMs): only stop() ends it early.
+  private readonly gap = new Sleeper();
   private running = false;
   private loop: Promise<void> | undefined;
   // Rounds run one at a time (loop, runOnce and flush may overlap); this is the tail of that queue.
@@ -82,6 +84,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     if (this.running) {
       this.running = false;
+      this.gap.wake();
       this.sleeper.wake();
       await this.loop;
     }
@@ -132,7 +135,12 @@ export class OutboxRelay {
         delayMs = this.backoff(failedRounds);
         this.logger.error({ err: toError(err), retry_in_ms: delayMs }, 'outbox relay: round failed');
       }
-      if (delayMs > 0 && this.running) await this.sleeper.sleep(delayMs);
+      if (delayMs > 0 && this.running) {
+        // A wake during the gap is kept by the sleeper and ends the rest of the wait.
+        const gapMs = Math.min(delayMs, this.settings.minRoundGapMs ?? 0);
+        if (gapMs > 0) await this.gap.sleep(gapMs);
+        if (this.running) await this.sleeper.sleep(delayMs - gapMs);
+      }
     }
   }
 

@@ -273,6 +273,43 @@ describe('outbox relay with the real Pub/Sub client against the wire fake', () =
     expectExactlyOnceInOrder(fake.messages(TOPICS.inference), [...events, ...more]);
   });
 
+  it('answers a wake no sooner than minRoundGapMs after the last round: the events of calls meanwhile go out in one round', async () => {
+    const batches: number[] = [];
+    const counting: Publisher = {
+      publish: async (messages) => {
+        batches.push(messages.length);
+        return publisher.publish(messages);
+      },
+      close: async () => {},
+    };
+    const relay = newRelay({ publisher: counting, settings: { batchSize: 100, idleIntervalMs: 10_000, minRoundGapMs: 3_000 } });
+    relay.start();
+    // The first round runs at start and finds nothing (it holds the lease once done, give or take its
+    // select); each commit below then wakes the relay inside its gap.
+    await waitFor('the first round', async () => (await db.pool.query('SELECT 1 FROM outbox_relay_lease')).rows.length > 0);
+    await new Promise((r) => setTimeout(r, 200));
+    const events: EventEnvelope[] = [];
+    for (let i = 0; i < 5; i++) {
+      const batch = inferenceEvents(1, i);
+      await commit(batch);
+      relay.wake();
+      events.push(...batch);
+    }
+    expect(batches).toEqual([]);
+    await waitFor('the events published', async () => (await unpublishedCount()) === 0);
+    expect(batches).toEqual([events.length]);
+    expectExactlyOnceInOrder(fake.messages(TOPICS.inference), events);
+  });
+
+  it('stop() ends the gap between rounds at once', async () => {
+    const relay = newRelay({ settings: { idleIntervalMs: 10_000, minRoundGapMs: 10_000 } });
+    relay.start();
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await relay.stop();
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('flush() publishes everything pending now, including events waiting out a backoff', async () => {
     const events = inferenceEvents(9);
     await commit(events);
