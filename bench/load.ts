@@ -37,8 +37,8 @@ export async function drive(opts: {
   /**
    * Cumulative counters of the process under test (see processCounters). CPU per request is steadier
    * than requests/s on a shared 2-core machine, where the load generator, the databases and the fake
-   * compete for the same cores. System calls per request matter because on a virtual machine each one
-   * on a loopback socket also pays for the peer's side of the TCP stack.
+   * compete for the same cores. System calls per request show how well round trips to the databases and
+   * the provider are shared between concurrent calls (pipelining, group commit).
    */
   process?: () => ProcessCounters | undefined;
 }): Promise<LoadResult> {
