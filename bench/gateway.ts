@@ -76,6 +76,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       ['invoke', 'invoke with RAG', rag, 'default'],
       ['chat', 'chat completions', chat, 'default'],
     ] as const;
+    if (only && !scenarios.some(([key]) => key === only)) throw new Error(`--only: no scenario ${only} (one of ${scenarios.map(([key]) => key).join(', ')})`);
     const selected = (key: string, group: string) => (only ? only === key : group === 'default' || costModel);
     const results: Record<string, LoadResult> = {};
     // The first scenario also warms the process up: its first seconds run at ~2x the CPU per request of

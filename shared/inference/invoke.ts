@@ -11,6 +11,7 @@ import type { Attempt } from '../routing/index.js';
 import { groundingFor } from '../rag/grounding.js';
 import { CallVetoedError, type RecordHook } from '../recording/calls.js';
 import { completedCall, failedCall, type CallFacts } from './call-record.js';
+import { answeredOutcome, answeredResult } from './answered-call.js';
 import { settleAndRecord } from './settle-and-record.js';
 import { effectiveChain, inputTokenBound } from './reservation-estimate.js';
 import { capabilityDisabled, chainFailure } from './errors.js';
@@ -147,18 +148,8 @@ async function cachedOrFresh(
   const hitlStatus = cap.hitl ? ('pending' as const) : null;
   // A draft for review: its task is written in the same transaction as the call (shared/hitl).
   const review = cap.hitl ? deps.reviews?.open({ tenantId, capability: cap.key, callId, output: outcome.value, correlationId: req.correlationId }) : undefined;
-  const result: InvokeResult = {
-    call_id: callId,
-    capability: cap.key,
-    output: outcome.value,
-    provider: outcome.provider,
-    model: outcome.model,
-    degraded: outcome.degraded,
-    cache_hit: false,
-    usage: { input_tokens: outcome.usage.inputTokens, output_tokens: outcome.usage.outputTokens, cost_micros: cost },
-    hitl: hitlStatus ? { task_id: review?.taskId ?? null, status: hitlStatus } : null,
-    citations: citationsOf(outcome.value),
-  };
+  const hitl = hitlStatus ? { task_id: review?.taskId ?? null, status: hitlStatus } : null;
+  const result = answeredResult({ callId, capability: cap.key, costMicros: cost, hitl, citations: citationsOf(outcome.value) }, outcome);
   // After the commit (never before: an answer is cached only once its call is recorded), alongside the release.
   const afterCommit = () =>
     Promise.all([
@@ -172,7 +163,7 @@ async function cachedOrFresh(
     deps,
     completedCall(
       facts(review ? [review.hook] : []),
-      { provider: outcome.provider, model: outcome.model, degraded: outcome.degraded, cacheHit: false, inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens, costMicros: cost, attempts: outcome.attempts, hitlStatus, output: outcome.value },
+      answeredOutcome(outcome, cost, hitlStatus),
       deps.budgets.settlementFor(reservation, cost),
     ),
     reservation,

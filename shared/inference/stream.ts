@@ -8,6 +8,7 @@ import type { ProviderName } from '../providers/port.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { StreamInterruptedError, type Attempt } from '../routing/index.js';
 import { completedCall, failedCall, type CallFacts } from './call-record.js';
+import { answeredOutcome, answeredResult } from './answered-call.js';
 import { settleAndRecord } from './settle-and-record.js';
 import { effectiveChain, inputTokenBound } from './reservation-estimate.js';
 import { capabilityDisabled, chainFailure } from './errors.js';
@@ -79,7 +80,7 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
         deps,
         completedCall(
           { ...facts(), ...(review ? { hooks: [review.hook] } : {}) },
-          { provider: piece.provider, model: piece.model, degraded: piece.degraded, cacheHit: false, inputTokens: piece.usage.inputTokens, outputTokens: piece.usage.outputTokens, costMicros: cost, attempts: piece.attempts, hitlStatus, output: piece.value },
+          answeredOutcome(piece, cost, hitlStatus),
           deps.budgets.settlementFor(reservation, cost),
         ),
         reservation,
@@ -90,18 +91,7 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
       deps.metrics.latency.observe({ capability: cap.key, provider: piece.provider }, (performance.now() - started) / 1000);
       yield {
         type: 'done',
-        result: {
-          call_id: callId,
-          capability: cap.key,
-          output: piece.value,
-          provider: piece.provider,
-          model: piece.model,
-          degraded: piece.degraded,
-          cache_hit: false,
-          usage: { input_tokens: piece.usage.inputTokens, output_tokens: piece.usage.outputTokens, cost_micros: cost },
-          hitl: hitlStatus ? { task_id: review?.taskId ?? null, status: hitlStatus } : null,
-          citations: [],
-        },
+        result: answeredResult({ callId, capability: cap.key, costMicros: cost, hitl: hitlStatus ? { task_id: review?.taskId ?? null, status: hitlStatus } : null, citations: [] }, piece),
       };
       return;
     }
