@@ -23,6 +23,13 @@ export interface ChainDeps {
 const exemptFromDeadline = (link: ChainLink): boolean => link.provider === 'deterministic';
 
 /**
+ * A vendor link is tried only with at least this much of the deadline left. Less cannot bring back an
+ * answer, and a timer may fire a few ms before Date.now() reaches the deadline (libuv schedules it from
+ * a cached loop time), which would otherwise start a next link with ~1 ms to live.
+ */
+export const MIN_ATTEMPT_MS = 10;
+
+/**
  * Walks the capability's chain in order until a link answers with valid output. Yields the answering
  * link's deltas (only `execute = streamDeltas` produces any) and returns the outcome; throws the
  * ProviderError of a request the vendors would all refuse (bad_request, refused), a StreamInterruptedError
@@ -50,7 +57,7 @@ export async function* walkChain(deps: ChainDeps, opts: ChainRunOptions, execute
       continue;
     }
     const exempt = exemptFromDeadline(link);
-    if (!exempt && Date.now() >= deadline) {
+    if (!exempt && deadline - Date.now() < MIN_ATTEMPT_MS) {
       pastDeadline = true;
       record(link, 'skipped_deadline', 0);
       continue;

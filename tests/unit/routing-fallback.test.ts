@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { ProviderError, type ProviderErrorKind } from '../../shared/providers/errors.js';
 import type { ProviderName } from '../../shared/providers/port.js';
 import { AllProvidersFailedError, ChainDeadlineError, type Attempt, type ChainRunner } from '../../shared/routing/index.js';
+import { MIN_ATTEMPT_MS } from '../../shared/routing/chain.js';
 import { answerFrom, link, routingHarness, testCapability, type FakeStep, type RoutingHarness } from '../support/fake-llm.js';
 
 const runners: ChainRunner[] = [];
@@ -183,6 +184,18 @@ describe('chain runner: when every provider fails', () => {
     expect(err).toBeInstanceOf(AllProvidersFailedError);
     expect(err).toMatchObject({ code: 'deadline_exceeded', status: 504 });
     expect(outcomes((err as ChainDeadlineError).attempts)).toEqual(['vertex:timeout', 'anthropic:skipped_deadline']);
+  });
+
+  it('does not start a vendor link with less than MIN_ATTEMPT_MS of the deadline left', async () => {
+    const h = harness();
+    // Vertex runs out of its own time 5 ms before the deadline: too little for Anthropic, which would answer.
+    const chain = [link('vertex', 95), link('anthropic')];
+    h.fakes.vertex.script({ hang: true });
+    const err = await h.runner.run(h.options({ capability: testCapability(chain), deadlineMs: 100 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChainDeadlineError);
+    expect(outcomes((err as ChainDeadlineError).attempts)).toEqual(['vertex:timeout', 'anthropic:skipped_deadline']);
+    expect(h.fakes.anthropic.calls).toHaveLength(0);
+    expect(MIN_ATTEMPT_MS).toBeGreaterThan(5);
   });
 
   it('counts every attempt in llm_attempts_total', async () => {
