@@ -1,8 +1,7 @@
-import express, { type Express } from 'express';
 import type { Config } from '../../shared/config/index.js';
 import type { Pool } from '../../shared/db/index.js';
 import type { Logger, Metrics } from '../../shared/telemetry/index.js';
-import { errorHandler, jsonBody, notFound, requestLog } from '../../shared/http/index.js';
+import { createHttpApp, pathOf, type HttpApp } from '../../shared/http/index.js';
 import { authenticate, type JwtVerifier } from '../../shared/auth/index.js';
 import { healthRoutes } from './routes/health.js';
 import { adminFlagRoutes } from './routes/admin-flags.js';
@@ -34,31 +33,41 @@ export interface AppDeps {
   pushVerifier?: PushTokenVerifier;
 }
 
-/** The orchestrator's express app: public probes first, then everything behind a verified JWT. */
-export function createApp(deps: AppDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  // Cloud Run's front end is the one proxy hop; req.ip is then the caller's address.
-  app.set('trust proxy', 1);
-  app.use(requestLog({ logger: deps.logger, metrics: deps.metrics, gcpProject: deps.config.gcpProject, quietPaths: ['/healthz', '/readyz', '/metrics'] }));
-  app.use(healthRoutes({ checks: deps.checks, registry: deps.metrics.registry, draining: deps.draining }));
+/** Paths that need a verified JWT, unknown ones included (401 before 404). */
+const PROTECTED_PREFIXES = ['/v1', '/admin'];
+
+/** The orchestrator's HTTP app: public probes, the Pub/Sub push endpoint, everything else behind a verified JWT. */
+export function createApp(deps: AppDeps): HttpApp {
+  const app = createHttpApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    gcpProject: deps.config.gcpProject,
+    quietPaths: ['/healthz', '/readyz', '/metrics'],
+    bodyLimitBytes: deps.config.http.bodyLimitBytes,
+  });
+  const verify = authenticate(deps.verifier);
+  // Runs before the body is read, and for unknown paths too.
+  app.addHook('onRequest', async (request) => {
+    if (isProtected(pathOf(request.url))) await verify(request);
+  });
+
+  healthRoutes(app, { checks: deps.checks, registry: deps.metrics.registry, draining: deps.draining });
   if (deps.pushVerifier) {
     const asyncInference = asyncInferenceDeps({ config: deps.config, pool: deps.pool, inference: deps.wiring.inference, logger: deps.logger, registry: deps.metrics.registry });
-    app.use(pubsubPushRoutes({ verifier: deps.pushVerifier, asyncInference, bodyLimitBytes: deps.config.http.bodyLimitBytes }));
+    pubsubPushRoutes(app, { verifier: deps.pushVerifier, asyncInference, bodyLimitBytes: deps.config.http.bodyLimitBytes });
   }
-
-  // Everything under /v1 and /admin needs a verified token and speaks JSON (unknown paths there: 401, then 404).
-  app.use(['/v1', '/admin'], authenticate(deps.verifier), jsonBody(deps.config.http.bodyLimitBytes));
-  app.use(adminFlagRoutes({ pool: deps.pool, onChange: () => deps.wiring.flags.refresh() }));
-  app.use(adminBudgetRoutes({ budgets: deps.wiring.budgets, capabilities: deps.config.capabilities }));
-  app.use(capabilityRoutes({ inference: deps.wiring.inference, capabilities: deps.wiring.capabilities, flags: deps.wiring.flags }));
-  app.use(chatCompletionRoutes({ inference: deps.wiring.inference }));
-  app.use(embeddingRoutes({ inference: deps.wiring.inference, embedder: deps.wiring.embedder }));
-  app.use(snapshotRoutes({ serving: deps.snapshots }));
-  app.use(hitlRoutes({ pool: deps.pool, capabilities: deps.wiring.capabilities, topics: deps.config.events.topics, source: deps.config.events.source }));
-  if (deps.wiring.inference.retriever) app.use(ragSearchRoutes({ retriever: deps.wiring.inference.retriever, rateLimiter: deps.wiring.inference.rateLimiter, defaultTopK: deps.config.rag.topK }));
-
-  app.use(notFound());
-  app.use(errorHandler(deps.logger));
+  capabilityRoutes(app, { inference: deps.wiring.inference, capabilities: deps.wiring.capabilities, flags: deps.wiring.flags });
+  chatCompletionRoutes(app, { inference: deps.wiring.inference });
+  embeddingRoutes(app, { inference: deps.wiring.inference, embedder: deps.wiring.embedder });
+  snapshotRoutes(app, { serving: deps.snapshots });
+  hitlRoutes(app, { pool: deps.pool, capabilities: deps.wiring.capabilities, topics: deps.config.events.topics, source: deps.config.events.source });
+  if (deps.wiring.inference.retriever) ragSearchRoutes(app, { retriever: deps.wiring.inference.retriever, rateLimiter: deps.wiring.inference.rateLimiter, defaultTopK: deps.config.rag.topK });
+  adminFlagRoutes(app, { pool: deps.pool, onChange: () => deps.wiring.flags.refresh() });
+  adminBudgetRoutes(app, { budgets: deps.wiring.budgets, capabilities: deps.config.capabilities });
   return app;
+}
+
+/** `/v1`, `/v1/…`, `/admin`, `/admin/…` (whole segments, as express's mount paths matched). */
+function isProtected(path: string): boolean {
+  return PROTECTED_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
 }

@@ -1,12 +1,17 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { HttpApp } from './app.js';
 
-/** An HTTP server for a Cloud Run service, listening on `port` (0 = any free port). */
-export async function listenHttp(app: RequestListener, port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer(app);
-  // Above Cloud Run's front-end idle timeout, so the proxy, not us, closes idle keep-alive connections.
-  server.keepAliveTimeout = 620_000;
-  server.headersTimeout = 621_000;
-  await new Promise<void>((resolve) => server.listen(port, resolve));
+/** Starts a service's app on `port` (0 = any free port) and `host` (default: every interface). */
+export async function listenHttp(app: HttpApp, port: number, host?: string): Promise<{ server: Server; port: number }> {
+  await app.ready();
+  const server = app.server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return { server, port: (server.address() as AddressInfo).port };
 }

@@ -110,6 +110,37 @@ describe('inference path (service + OpenAI wire fake)', () => {
     expect(rows[0]!.cost_micros).toBeGreaterThan(0);
   });
 
+  it('a caller that hangs up mid-stream leaves the service serving, and the call is still recorded and charged', async () => {
+    // The provider keeps streaming after the caller left: the service writes on into a closed response.
+    fake.enqueue({ kind: 'paced', paceMs: 40 });
+    const openai = await client(T('t-hangup'));
+    const controller = new AbortController();
+    const stream = await openai.chat.completions.create(
+      { model: 'support.policy_answer', stream: true, messages: [{ role: 'user', content: JSON.stringify(policyQuestion('Can I bring my dog?')) }] },
+      { signal: controller.signal },
+    );
+    let chunks = 0;
+    try {
+      for await (const _chunk of stream) {
+        chunks += 1;
+        controller.abort();
+      }
+    } catch {
+      // The SDK may end the iteration quietly or throw its abort error.
+    }
+    // The role chunk and the first delta may arrive together; the rest come 40 ms apart, after the hang-up.
+    expect(chunks).toBeLessThanOrEqual(2);
+    let rows: Array<{ status: string; cost_micros: number }> = [];
+    for (let i = 0; i < 50 && rows.length === 0; i++) {
+      ({ rows } = await db.pool.query<{ status: string; cost_micros: number }>(`SELECT status, cost_micros FROM ai_calls WHERE tenant_id = $1`, [T('t-hangup')]));
+      if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(rows).toEqual([{ status: 'completed', cost_micros: expect.any(Number) }]);
+    expect(rows[0]!.cost_micros).toBeGreaterThan(0);
+    const after = await invoke(T('t-hangup'), 'support.policy_answer', policyQuestion('And my cat?'));
+    expect(after.status).toBe(200);
+  });
+
   it('the openai SDK creates embeddings (768 dimensions, one per input)', async () => {
     const openai = await client(T('t-sdk'));
     const res = await openai.embeddings.create({ model: 'text-embedding-005', input: ['pets policy', 'late checkout'] });

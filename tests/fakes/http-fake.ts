@@ -42,6 +42,8 @@ export type FakeReply = { latencyMs?: number } & (
   | { kind: 'break'; chunks: number; text?: string }
   /** Streams: sends `chunks` text deltas, then nothing more, keeping the connection open (for mid-stream timeouts). */
   | { kind: 'stall'; chunks: number }
+  /** A complete answer; a stream sends its frames `paceMs` apart (for callers that leave mid-stream). */
+  | { kind: 'paced'; paceMs: number }
 );
 
 export interface Answer {
@@ -117,6 +119,18 @@ function send(res: http.ServerResponse, wire: WireResponse, cut?: { afterDeltas?
   res.end();
 }
 
+async function sendPaced(res: http.ServerResponse, wire: WireResponse, paceMs: number): Promise<void> {
+  if ('json' in wire) return send(res, wire);
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const { head, deltas, tail } = wire.sse;
+  for (const frame of [...head, ...deltas, ...tail]) {
+    if (res.destroyed) return;
+    res.write(frame);
+    await sleep(paceMs);
+  }
+  res.end();
+}
+
 export interface HttpFakeOptions {
   /** Keep every request in `requests` (default true); off for long benchmark runs. */
   record?: boolean;
@@ -159,6 +173,8 @@ export async function startHttpFake(protocol: WireProtocol, modelOf: (req: Recor
           return send(res, protocol.answer(recorded, answer(reply.text), stream), { afterDeltas: reply.chunks });
         case 'stall':
           return send(res, protocol.answer(recorded, answer(), stream), { afterDeltas: reply.chunks, stall: true });
+        case 'paced':
+          return sendPaced(res, protocol.answer(recorded, answer(), stream), reply.paceMs);
       }
     })().catch((err: unknown) => {
       res.writeHead(500, { 'content-type': 'text/plain' });

@@ -1,10 +1,8 @@
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import express, { type ErrorRequestHandler } from 'express';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { generateKeyPair, importJWK, SignJWT, base64url, type CryptoKey, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -35,12 +33,9 @@ let devKid: string;
 let devKey: CryptoKey;
 
 /** The app's real error handler lives in shared/http; this one keeps only what the assertions read. */
-const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
-  if (!isAppError(err)) {
-    res.status(500).json({ code: 'internal' });
-    return;
-  }
-  res.status(err.status).set(err.headers).json({ code: err.code, detail: err.detail });
+const errorHandler = (err: unknown, _request: FastifyRequest, reply: FastifyReply) => {
+  if (!isAppError(err)) return reply.code(500).send({ code: 'internal' });
+  return reply.code(err.status).headers(err.headers).send({ code: err.code, detail: err.detail });
 };
 
 beforeAll(async () => {
@@ -50,16 +45,15 @@ beforeAll(async () => {
   devKey = (await importJWK(JSON.parse(await readFile(keys.privateKeyPath, 'utf8')), 'ES256')) as CryptoKey;
   verifier = await createJwtVerifier({ auth, dataDir, appEnv: 'test', logger: createLogger({ level: 'silent' }) });
 
-  const app = express();
-  app.use(express.json());
-  app.post('/whoami', authenticate(verifier), requireScope(SCOPES.aiInvoke), (req, res) => {
-    const principal = principalOf(res);
-    res.json({ tenant: principal.tenantId, subject: principal.subject, scopes: [...principal.scopes], echo: req.body });
+  const app = Fastify();
+  app.decorateRequest('principal', null);
+  app.post('/whoami', { onRequest: authenticate(verifier), preHandler: requireScope(SCOPES.aiInvoke) }, async (request) => {
+    const principal = principalOf(request);
+    return { tenant: principal.tenantId, subject: principal.subject, scopes: [...principal.scopes], echo: request.body };
   });
-  app.use(errorHandler);
-  server = createServer(app).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app.setErrorHandler(errorHandler);
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  server = app.server;
 });
 
 afterAll(async () => {

@@ -1,18 +1,15 @@
-import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJwtVerifier, mintDevToken, authenticate, type JwtVerifier } from '../../shared/auth/index.js';
 import { createMemoryKeyValue, type MemoryKeyValue } from '../../shared/cache/index.js';
 import { createBudgetGate, type BudgetDeps } from '../../shared/budgets/index.js';
 import { loadConfig } from '../../shared/config/index.js';
-import { errorHandler, jsonBody, notFound } from '../../shared/http/index.js';
-import { createLogger } from '../../shared/telemetry/index.js';
+import { createHttpApp, listenHttp } from '../../shared/http/index.js';
+import { createLogger, createMetrics } from '../../shared/telemetry/index.js';
 import { adminBudgetRoutes } from '../../services/orchestrator/routes/admin-budgets.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 
@@ -36,14 +33,12 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'budgets-admin-'));
   const logger = createLogger({ level: 'silent' });
   verifier = await createJwtVerifier({ auth: config.auth, dataDir, appEnv: 'test', logger });
-  const app = express();
-  app.use('/admin', authenticate(verifier), jsonBody(config.http.bodyLimitBytes));
-  app.use(adminBudgetRoutes({ budgets: deps, capabilities: config.capabilities }));
-  app.use(notFound());
-  app.use(errorHandler(logger));
-  server = createServer(app).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = createHttpApp({ logger, metrics: createMetrics({ defaultMetrics: false }), bodyLimitBytes: config.http.bodyLimitBytes });
+  app.addHook('onRequest', authenticate(verifier));
+  adminBudgetRoutes(app, { budgets: deps, capabilities: config.capabilities });
+  let port: number;
+  ({ server, port } = await listenHttp(app, 0, '127.0.0.1'));
+  baseUrl = `http://127.0.0.1:${port}`;
 });
 
 afterAll(async () => {

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -9,6 +7,7 @@ import { KeyManagementServiceClient } from '@google-cloud/kms';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createJwtVerifier, mintDevToken, type JwtVerifier } from '../../shared/auth/index.js';
 import { loadConfig } from '../../shared/config/index.js';
+import { listenHttp } from '../../shared/http/index.js';
 import { openKmsKeyRing, openLocalKeyRing, parseTrustedKeys, verifyManifest, type ManifestKeyRing, type ManifestPayload, type SigningError } from '../../shared/signing/index.js';
 import { createLogger, createMetrics } from '../../shared/telemetry/index.js';
 import { createSignerApp } from '../../services/manifest-signer/app.js';
@@ -31,10 +30,9 @@ const servers: Server[] = [];
 
 async function serve(keyRing: ManifestKeyRing): Promise<string> {
   const app = createSignerApp({ config, logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), pool: db.pool, verifier, keyRing, now: () => NOW });
-  const server = createServer(app).listen(0, '127.0.0.1');
+  const { server, port } = await listenHttp(app, 0, '127.0.0.1');
   servers.push(server);
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${port}`;
 }
 
 let localUrl: string;

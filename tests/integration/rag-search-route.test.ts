@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorHandler, jsonBody } from '../../shared/http/index.js';
+import type { Principal } from '../../shared/auth/index.js';
+import { createHttpApp, listenHttp } from '../../shared/http/index.js';
+import { createLogger, createMetrics } from '../../shared/telemetry/index.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import type { RateLimiter } from '../../shared/rate-limit/index.js';
 import type { Retriever, RetrieveRequest } from '../../shared/rag/retriever.js';
-import { createLogger } from '../../shared/telemetry/index.js';
 import { ragSearchRoutes } from '../../services/orchestrator/routes/rag-search.js';
 
 /**
@@ -33,17 +32,13 @@ describe('POST /v1/rag/search error paths', () => {
   } as unknown as RateLimiter;
 
   beforeAll(async () => {
-    const app = express();
-    app.use((_req, res, next) => {
-      res.locals.principal = { tenantId: 'hotel-r', subject: 'svc', scopes: new Set(['ai.invoke']) };
-      next();
+    const app = createHttpApp({ logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), bodyLimitBytes: 65536 });
+    app.addHook('onRequest', async (request) => {
+      request.principal = { tenantId: 'hotel-r', subject: 'svc', scopes: new Set(['ai.invoke']) } as unknown as Principal;
     });
-    app.use(jsonBody(65536));
-    app.use(ragSearchRoutes({ retriever, rateLimiter, defaultTopK: 5 }));
-    app.use(errorHandler(createLogger({ level: 'silent' })));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ragSearchRoutes(app, { retriever, rateLimiter, defaultTopK: 5 });
+    const { server, port } = await listenHttp(app, 0, '127.0.0.1');
+    url = `http://127.0.0.1:${port}`;
     close = () => server.close();
   });
   afterAll(() => close?.());

@@ -1,18 +1,15 @@
-import { once } from 'node:events';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, createJwtVerifier, mintDevToken, type JwtVerifier } from '../../shared/auth/index.js';
 import { loadConfig } from '../../shared/config/index.js';
-import { errorHandler, jsonBody, notFound } from '../../shared/http/index.js';
+import { createHttpApp, listenHttp } from '../../shared/http/index.js';
+import { createLogger, createMetrics } from '../../shared/telemetry/index.js';
 import { createGcsSnapshotUrls, createLocalSnapshotUrls, type SnapshotServing } from '../../shared/snapshots/index.js';
-import { createLogger } from '../../shared/telemetry/index.js';
 import { snapshotRoutes } from '../../services/orchestrator/routes/snapshots.js';
 
 process.env.METADATA_SERVER_DETECTION = 'none';
@@ -27,15 +24,15 @@ let clock = Date.now();
 const servers: Server[] = [];
 
 async function serve(serving: SnapshotServing | undefined): Promise<string> {
-  const app = express();
-  app.use('/v1', authenticate(verifier), jsonBody(config.http.bodyLimitBytes));
-  app.use(snapshotRoutes({ serving, now: () => clock }));
-  app.use(notFound());
-  app.use(errorHandler(createLogger({ level: 'silent' })));
-  const server = createServer(app).listen(0, '127.0.0.1');
+  const app = createHttpApp({ logger: createLogger({ level: 'silent' }), metrics: createMetrics({ defaultMetrics: false }), bodyLimitBytes: config.http.bodyLimitBytes });
+  const verify = authenticate(verifier);
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v1/')) await verify(request);
+  });
+  snapshotRoutes(app, { serving, now: () => clock });
+  const { server, port } = await listenHttp(app, 0, '127.0.0.1');
   servers.push(server);
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return `http://127.0.0.1:${port}`;
 }
 
 let local: string;

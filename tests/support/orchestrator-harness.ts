@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -10,6 +8,7 @@ import { createPushTokenVerifier } from '../../shared/auth/push-token.js';
 import { createKeyValue, type KeyValueAdapter } from '../../shared/cache/index.js';
 import { loadConfig, type Config } from '../../shared/config/index.js';
 import type { Pool } from '../../shared/db/index.js';
+import { listenHttp } from '../../shared/http/index.js';
 import { createLogger, createMetrics } from '../../shared/telemetry/index.js';
 import { createApp } from '../../services/orchestrator/app.js';
 import { wireInference, type InferenceWiring } from '../../services/orchestrator/inference-deps.js';
@@ -26,7 +25,7 @@ export interface OrchestratorHarness {
 }
 
 /**
- * The orchestrator's express app in this process (app.ts + inference-deps.ts, as main.ts wires them) on a
+ * The orchestrator's HTTP app in this process (app.ts + inference-deps.ts, as main.ts wires them) on a
  * free port, over the given pool: real Postgres/PGlite, Redis when REDIS_URL is set (keys under a prefix
  * unique to the harness), the real vendor SDKs against whatever fakes `env` points them at.
  */
@@ -40,9 +39,7 @@ export async function startOrchestratorHarness(opts: { pool: Pool; env?: Record<
   const wiring = await wireInference({ config, pool: opts.pool, kv, logger, metrics });
   const pushVerifier = await createPushTokenVerifier({ pushAuth: config.pushAuth, appEnv: config.appEnv, dataDir, logger });
   const app = createApp({ config, logger, metrics, pool: opts.pool, verifier, checks: {}, draining: () => false, wiring, pushVerifier });
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { server, port } = await listenHttp(app, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
     config,

@@ -95,7 +95,7 @@ describe('Dockerfile', () => {
       }
     }
     expect(offenders).toEqual([]);
-    expect([...seen]).toEqual(expect.arrayContaining(['express', 'pg', 'ioredis', '@google-cloud/pubsub', '@google/genai']));
+    expect([...seen]).toEqual(expect.arrayContaining(['fastify', 'pg', 'ioredis', '@google-cloud/pubsub', '@google/genai']));
   });
 
   it('gives its processes the node flags that npm start and the gateway bench run the orchestrator with', () => {

@@ -1,6 +1,6 @@
-import { Router, type RequestHandler } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { authenticate, insufficientScopeError, principalOf, type JwtVerifier } from '../../../shared/auth/index.js';
-import { jsonBody } from '../../../shared/http/index.js';
+import { requestLogOf, type HttpApp } from '../../../shared/http/index.js';
 import type { Logger } from '../../../shared/telemetry/index.js';
 import { signManifest, type SignManifestDeps } from '../sign-manifest.js';
 
@@ -10,29 +10,23 @@ import { signManifest, type SignManifestDeps } from '../sign-manifest.js';
  */
 export const MANIFEST_SIGN_SCOPE = 'manifest.sign';
 
-function requireSignScope(): RequestHandler {
-  return (_req, res, next) => {
-    if (principalOf(res).scopes.has(MANIFEST_SIGN_SCOPE)) return next();
-    next(insufficientScopeError([MANIFEST_SIGN_SCOPE]));
-  };
+async function requireSignScope(request: FastifyRequest): Promise<void> {
+  if (!principalOf(request).scopes.has(MANIFEST_SIGN_SCOPE)) throw insufficientScopeError([MANIFEST_SIGN_SCOPE]);
 }
 
 /**
- * POST /v1/manifests:sign (the literal colon is escaped for path-to-regexp). Authentication sits on the
- * route itself: a mount path like `/v1/manifests` would not match `/v1/manifests:sign`.
+ * POST /v1/manifests:sign (a literal colon is written `::` in a fastify path). The token is verified
+ * (onRequest) before the body is read.
  */
-export function manifestRoutes(deps: SignManifestDeps & { verifier: Pick<JwtVerifier, 'verify'>; bodyLimitBytes: number; logger: Pick<Logger, 'info'> }): Router {
-  const router = Router();
-  router.post('/v1/manifests\\:sign', authenticate(deps.verifier), requireSignScope(), jsonBody(deps.bodyLimitBytes), async (req, res) => {
-    const caller = principalOf(res);
-    const signed = await signManifest(deps, req.body, caller);
+export function manifestRoutes(app: HttpApp, deps: SignManifestDeps & { verifier: Pick<JwtVerifier, 'verify'>; bodyLimitBytes: number; logger: Logger }): void {
+  app.post('/v1/manifests::sign', { onRequest: authenticate(deps.verifier), preHandler: requireSignScope, bodyLimit: deps.bodyLimitBytes }, async (request) => {
+    const caller = principalOf(request);
+    const signed = await signManifest(deps, request.body, caller);
     // The audit line: what was signed, with which key, for whom (the same facts are in the manifests table).
-    const log = (res.locals.log ?? deps.logger) as Pick<Logger, 'info'>;
-    log.info(
+    requestLogOf(request, deps.logger).info(
       { channel: signed.payload.channel, version: signed.payload.version, keyid: signed.signatures[0]?.keyid, requested_by: caller.subject, requested_by_tenant: caller.tenantId },
       'manifest signed',
     );
-    res.status(200).json(signed);
+    return signed;
   });
-  return router;
 }

@@ -1,8 +1,8 @@
-import { Router, type Response } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { principalOf, requireScope, SCOPES, TENANT_ID_PATTERN } from '../../../shared/auth/index.js';
 import { listBudgets, setBudgetLimits, type BudgetDeps, type BudgetLimitChange } from '../../../shared/budgets/index.js';
 import { AppError } from '../../../shared/errors/app-error.js';
-import { bodyValidator, invalidInput } from '../../../shared/http/index.js';
+import { bodyValidator, invalidInput, type HttpApp } from '../../../shared/http/index.js';
 
 interface PutBudgetsBody {
   budgets: BudgetLimitChange[];
@@ -39,26 +39,24 @@ const parsePutBudgets = bodyValidator<PutBudgetsBody>({
  * `deps` is the same object the budget gate is built from; `capabilities` (config.capabilities) rejects
  * limits for unknown capability keys.
  */
-export function adminBudgetRoutes(opts: { budgets: BudgetDeps; capabilities?: Record<string, unknown> }): Router {
-  const router = Router();
-  const admin = requireScope(SCOPES.aiAdmin, SCOPES.platformAdmin);
+export function adminBudgetRoutes(app: HttpApp, opts: { budgets: BudgetDeps; capabilities?: Record<string, unknown> }): void {
+  const admin = { preHandler: requireScope(SCOPES.aiAdmin, SCOPES.platformAdmin) };
 
-  router.get('/admin/tenants/:id/budgets', admin, async (req, res) => {
-    const tenantId = authorizedTenant(req.params.id as string, res);
-    res.json({ budgets: await listBudgets(opts.budgets, tenantId) });
+  app.get<{ Params: { id: string } }>('/admin/tenants/:id/budgets', admin, async (request) => {
+    const tenantId = authorizedTenant(request.params.id, request);
+    return { budgets: await listBudgets(opts.budgets, tenantId) };
   });
 
-  router.put('/admin/tenants/:id/budgets', admin, async (req, res) => {
-    const tenantId = authorizedTenant(req.params.id as string, res);
-    const { budgets } = parsePutBudgets(req.body);
+  app.put<{ Params: { id: string } }>('/admin/tenants/:id/budgets', admin, async (request) => {
+    const tenantId = authorizedTenant(request.params.id, request);
+    const { budgets } = parsePutBudgets(request.body);
     checkChanges(budgets, opts.capabilities);
-    res.json({ budgets: await setBudgetLimits(opts.budgets, tenantId, budgets, principalOf(res).subject) });
+    return { budgets: await setBudgetLimits(opts.budgets, tenantId, budgets, principalOf(request).subject) };
   });
-  return router;
 }
 
-function authorizedTenant(tenantId: string, res: Response): string {
-  const principal = principalOf(res);
+function authorizedTenant(tenantId: string, request: FastifyRequest): string {
+  const principal = principalOf(request);
   if (principal.scopes.has(SCOPES.platformAdmin)) {
     if (!TENANT_ID_PATTERN.test(tenantId)) throw invalidInput([{ path: '/id', message: `tenant id must match ${TENANT_ID_PATTERN}` }]);
     return tenantId;

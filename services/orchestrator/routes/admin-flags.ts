@@ -1,7 +1,6 @@
-import { Router } from 'express';
 import type { Pool } from '../../../shared/db/index.js';
 import { AppError } from '../../../shared/errors/app-error.js';
-import { bodyValidator } from '../../../shared/http/index.js';
+import { bodyValidator, type HttpApp } from '../../../shared/http/index.js';
 import { listFlags, upsertFlags, GLOBAL_TENANT, type FlagChange } from '../../../shared/flags/store.js';
 import { principalOf, requireScope, SCOPES } from '../../../shared/auth/index.js';
 
@@ -40,20 +39,20 @@ const parsePutFlags = bodyValidator<PutFlagsBody>({
  * GET/PUT /admin/flags. `ai.admin` reads and sets its own tenant's flags (and reads the global ones);
  * `platform.admin` may set global (`tenant_id: "*"`) or any tenant's flags and list all of them.
  */
-export function adminFlagRoutes(opts: { pool: Pool; onChange?: () => Promise<void> }): Router {
-  const router = Router();
-  router.get('/admin/flags', requireScope(SCOPES.aiAdmin, SCOPES.platformAdmin), async (req, res) => {
-    const principal = principalOf(res);
+export function adminFlagRoutes(app: HttpApp, opts: { pool: Pool; onChange?: () => Promise<void> }): void {
+  const admin = { preHandler: requireScope(SCOPES.aiAdmin, SCOPES.platformAdmin) };
+  app.get<{ Querystring: { tenant?: unknown } }>('/admin/flags', admin, async (request) => {
+    const principal = principalOf(request);
     const platform = principal.scopes.has(SCOPES.platformAdmin);
-    const requested = typeof req.query.tenant === 'string' ? req.query.tenant : undefined;
+    const requested = typeof request.query.tenant === 'string' ? request.query.tenant : undefined;
     if (requested && !platform && requested !== principal.tenantId) throw tenantForbidden(requested);
     const tenant = platform ? requested : principal.tenantId;
-    res.json({ flags: await listFlags(opts.pool, tenant) });
+    return { flags: await listFlags(opts.pool, tenant) };
   });
-  router.put('/admin/flags', requireScope(SCOPES.aiAdmin, SCOPES.platformAdmin), async (req, res) => {
-    const principal = principalOf(res);
+  app.put('/admin/flags', admin, async (request) => {
+    const principal = principalOf(request);
     const platform = principal.scopes.has(SCOPES.platformAdmin);
-    const body = parsePutFlags(req.body);
+    const body = parsePutFlags(request.body);
     const changes: FlagChange[] = body.flags.map((f) => ({ ...f, tenant_id: f.tenant_id ?? principal.tenantId }));
     for (const change of changes) {
       if (!platform && change.tenant_id !== principal.tenantId) throw tenantForbidden(change.tenant_id);
@@ -64,9 +63,8 @@ export function adminFlagRoutes(opts: { pool: Pool; onChange?: () => Promise<voi
     await upsertFlags(opts.pool, changes, principal.subject);
     // This instance applies the change at once; the others pick it up at their next periodic read.
     await opts.onChange?.();
-    res.json({ flags: await listFlags(opts.pool, platform ? undefined : principal.tenantId) });
+    return { flags: await listFlags(opts.pool, platform ? undefined : principal.tenantId) };
   });
-  return router;
 }
 
 function tenantForbidden(tenant: string): AppError {

@@ -1,8 +1,7 @@
-import { Router } from 'express';
 import { principalOf, requireScope, SCOPES } from '../../../shared/auth/index.js';
 import type { CapabilityRegistry } from '../../../shared/capabilities/index.js';
 import type { FlagReader } from '../../../shared/flags/reader.js';
-import { bodyValidator } from '../../../shared/http/index.js';
+import { bodyValidator, type HttpApp } from '../../../shared/http/index.js';
 import { invoke } from '../../../shared/inference/invoke.js';
 import type { InferenceDeps } from '../../../shared/inference/types.js';
 
@@ -14,12 +13,12 @@ const parseInvokeBody = bodyValidator<{ input: unknown }>({
 });
 
 /** GET /v1/capabilities and POST /v1/capabilities/{key}/invoke. */
-export function capabilityRoutes(opts: { inference: InferenceDeps; capabilities: CapabilityRegistry; flags: FlagReader }): Router {
-  const router = Router();
-  router.get('/v1/capabilities', requireScope(SCOPES.aiInvoke), (_req, res) => {
-    const { tenantId } = principalOf(res);
+export function capabilityRoutes(app: HttpApp, opts: { inference: InferenceDeps; capabilities: CapabilityRegistry; flags: FlagReader }): void {
+  const invoker = { preHandler: requireScope(SCOPES.aiInvoke) };
+  app.get('/v1/capabilities', invoker, async (request) => {
+    const { tenantId } = principalOf(request);
     const visible = opts.capabilities.list().filter((c) => opts.flags.isEnabled(`capability:${c.key}`, tenantId));
-    res.json({
+    return {
       capabilities: visible.map((c) => ({
         key: c.key,
         description: c.description,
@@ -30,19 +29,17 @@ export function capabilityRoutes(opts: { inference: InferenceDeps; capabilities:
         rag: c.rag,
         providers: c.chain.map((l) => `${l.provider}:${l.model}`),
       })),
-    });
+    };
   });
-  router.post('/v1/capabilities/:key/invoke', requireScope(SCOPES.aiInvoke), async (req, res) => {
-    const body = parseInvokeBody(req.body ?? {});
-    const idempotencyKey = req.get('idempotency-key');
-    const result = await invoke(opts.inference, {
-      principal: principalOf(res),
-      capability: String(req.params.key),
+  app.post<{ Params: { key: string } }>('/v1/capabilities/:key/invoke', invoker, async (request) => {
+    const body = parseInvokeBody(request.body ?? {});
+    const idempotencyKey = request.headers['idempotency-key'];
+    return invoke(opts.inference, {
+      principal: principalOf(request),
+      capability: request.params.key,
       input: body.input,
       channel: 'invoke',
-      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
     });
-    res.json(result);
   });
-  return router;
 }

@@ -1,9 +1,9 @@
-import { Router, type Response } from 'express';
+import { PassThrough } from 'node:stream';
 import { principalOf, requireScope, SCOPES } from '../../../shared/auth/index.js';
 import { AppError } from '../../../shared/errors/app-error.js';
-import { bodyValidator, problemBody } from '../../../shared/http/index.js';
+import { bodyValidator, problemBody, type HttpApp } from '../../../shared/http/index.js';
 import { invoke } from '../../../shared/inference/invoke.js';
-import { invokeStream } from '../../../shared/inference/stream.js';
+import { invokeStream, type StreamPiece } from '../../../shared/inference/stream.js';
 import { chainFailure } from '../../../shared/inference/errors.js';
 import type { InferenceDeps, InvokeResult } from '../../../shared/inference/types.js';
 
@@ -38,51 +38,50 @@ const parseChatBody = bodyValidator<ChatBody>({
  * JSON object in the last user message (or the `input` extension field); the answer's content is the
  * capability output as JSON. `stream: true` answers with server-sent events in OpenAI's chunk format.
  */
-export function chatCompletionRoutes(opts: { inference: InferenceDeps }): Router {
-  const router = Router();
-  router.post('/v1/chat/completions', requireScope(SCOPES.aiInvoke), async (req, res) => {
-    const body = parseChatBody(req.body ?? {});
+export function chatCompletionRoutes(app: HttpApp, opts: { inference: InferenceDeps }): void {
+  app.post('/v1/chat/completions', { preHandler: requireScope(SCOPES.aiInvoke) }, async (httpRequest, reply) => {
+    const body = parseChatBody(httpRequest.body ?? {});
     const request = {
-      principal: principalOf(res),
+      principal: principalOf(httpRequest),
       capability: body.model,
       input: capabilityInput(body),
       channel: 'chat' as const,
     };
     const created = Math.floor(Date.now() / 1000);
-    if (!body.stream) {
-      const result = await invoke(opts.inference, request);
-      res.json(completion(result, created));
-      return;
-    }
+    if (!body.stream) return completion(await invoke(opts.inference, request), created);
     const stream = invokeStream(opts.inference, request);
     // Errors before the first piece still get a normal problem+json answer.
     const first = await stream.next();
-    const id = `chatcmpl-${Date.now().toString(36)}`;
-    res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.flushHeaders();
-    const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
-      sse(res, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
-    chunk({ role: 'assistant', content: '' }, null);
-    try {
-      let piece = first;
-      while (!piece.done) {
-        const value = piece.value;
-        if (value.type === 'delta') chunk({ content: value.text }, null);
-        else {
-          chunk({}, 'stop', { system_fingerprint: `${value.result.provider}:${value.result.model}`, ai_orchestrator: meta(value.result) });
-          if (body.stream_options?.include_usage) sse(res, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usage(value.result) });
-        }
-        piece = await stream.next();
-      }
-      res.write('data: [DONE]\n\n');
-    } catch (err) {
-      // After the first byte the status is sent: the failure is an error event, and no [DONE] follows.
-      const problem = err instanceof AppError ? err : chainFailure(err);
-      res.write(`event: error\ndata: ${JSON.stringify({ error: { message: problem.detail, type: problem.code, code: problem.code }, problem: problemBody(problem) })}\n\n`);
-    }
-    res.end();
+    const events = new PassThrough();
+    void writeEvents(events, body, created, first, stream);
+    return reply.code(200).headers({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' }).send(events);
   });
-  return router;
+}
+
+/** The server-sent events of a streamed completion, from its first piece on; always ends `out`. */
+async function writeEvents(out: PassThrough, body: ChatBody, created: number, first: IteratorResult<StreamPiece>, stream: AsyncGenerator<StreamPiece>): Promise<void> {
+  const id = `chatcmpl-${Date.now().toString(36)}`;
+  const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+    sse(out, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra });
+  chunk({ role: 'assistant', content: '' }, null);
+  try {
+    let piece = first;
+    while (!piece.done) {
+      const value = piece.value;
+      if (value.type === 'delta') chunk({ content: value.text }, null);
+      else {
+        chunk({}, 'stop', { system_fingerprint: `${value.result.provider}:${value.result.model}`, ai_orchestrator: meta(value.result) });
+        if (body.stream_options?.include_usage) sse(out, { id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usage(value.result) });
+      }
+      piece = await stream.next();
+    }
+    out.write('data: [DONE]\n\n');
+  } catch (err) {
+    // After the first byte the status is sent: the failure is an error event, and no [DONE] follows.
+    const problem = err instanceof AppError ? err : chainFailure(err);
+    out.write(`event: error\ndata: ${JSON.stringify({ error: { message: problem.detail, type: problem.code, code: problem.code }, problem: problemBody(problem) })}\n\n`);
+  }
+  out.end();
 }
 
 function capabilityInput(body: ChatBody): unknown {
@@ -127,6 +126,6 @@ function meta(result: InvokeResult) {
   return { call_id: result.call_id, provider: result.provider, model: result.model, degraded: result.degraded, cache_hit: result.cache_hit, cost_micros: result.usage.cost_micros, hitl: result.hitl, citations: result.citations };
 }
 
-function sse(res: Response, data: unknown): void {
-  res.write(`data: ${JSON.stringify(data)}\n\n`);
+function sse(out: PassThrough, data: unknown): void {
+  out.write(`data: ${JSON.stringify(data)}\n\n`);
 }

@@ -1,6 +1,5 @@
-import { Router } from 'express';
 import { principalOf, requireScope, SCOPES } from '../../../shared/auth/index.js';
-import { bodyValidator } from '../../../shared/http/index.js';
+import { bodyValidator, type HttpApp } from '../../../shared/http/index.js';
 import { embed } from '../../../shared/inference/embed.js';
 import type { InferenceDeps } from '../../../shared/inference/types.js';
 import type { EmbeddingProvider } from '../../../shared/providers/port.js';
@@ -29,13 +28,12 @@ const parseBody = bodyValidator<EmbeddingsBody>({
 });
 
 /** POST /v1/embeddings, OpenAI-compatible; `model` is informational: the tenant gets the configured embedder. */
-export function embeddingRoutes(opts: { inference: InferenceDeps; embedder: EmbeddingProvider }): Router {
-  const router = Router();
-  router.post('/v1/embeddings', requireScope(SCOPES.aiInvoke), async (req, res) => {
-    const body = parseBody(req.body ?? {});
+export function embeddingRoutes(app: HttpApp, opts: { inference: InferenceDeps; embedder: EmbeddingProvider }): void {
+  app.post('/v1/embeddings', { preHandler: requireScope(SCOPES.aiInvoke) }, async (request) => {
+    const body = parseBody(request.body ?? {});
     const texts = typeof body.input === 'string' ? [body.input] : body.input;
-    const result = await embed({ ...opts.inference, embedder: opts.embedder }, { principal: principalOf(res), texts });
-    res.json({
+    const result = await embed({ ...opts.inference, embedder: opts.embedder }, { principal: principalOf(request), texts });
+    return {
       object: 'list',
       model: result.model,
       data: result.vectors.map((v, index) => ({
@@ -45,7 +43,6 @@ export function embeddingRoutes(opts: { inference: InferenceDeps; embedder: Embe
       })),
       usage: { prompt_tokens: result.inputTokens, total_tokens: result.inputTokens },
       ai_orchestrator: { call_id: result.callId, cost_micros: result.costMicros },
-    });
+    };
   });
-  return router;
 }

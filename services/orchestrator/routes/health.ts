@@ -1,25 +1,18 @@
-import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { AppError } from '../../../shared/errors/app-error.js';
-import { sendProblem } from '../../../shared/http/index.js';
+import { sendProblem, type HttpApp } from '../../../shared/http/index.js';
 import { runChecks, type ReadinessCheck } from '../readiness.js';
 
 /** /healthz (liveness), /readyz (readiness with per-check detail), /metrics (Prometheus text). */
-export function healthRoutes(opts: { checks: Record<string, ReadinessCheck>; registry: Registry; draining: () => boolean }): Router {
-  const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (req, res) => {
+export function healthRoutes(app: HttpApp, opts: { checks: Record<string, ReadinessCheck>; registry: Registry; draining: () => boolean }): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (request, reply) => {
     const result = await runChecks(opts.checks);
     if (opts.draining()) result.checks.draining = { ok: false, detail: 'shutting down' };
-    if (result.ok && !opts.draining()) {
-      res.json({ status: 'ready', checks: result.checks });
-      return;
-    }
+    if (result.ok && !opts.draining()) return { status: 'ready', checks: result.checks };
     const failing = Object.entries(result.checks).filter(([, c]) => !c.ok).map(([name]) => name);
-    sendProblem(
-      res,
+    return sendProblem(
+      reply,
       new AppError({
         code: 'not_ready',
         status: 503,
@@ -28,11 +21,8 @@ export function healthRoutes(opts: { checks: Record<string, ReadinessCheck>; reg
         extra: { checks: result.checks },
         headers: { 'Retry-After': '1' },
       }),
-      req.originalUrl,
+      request.url,
     );
   });
-  router.get('/metrics', async (_req, res) => {
-    res.type(opts.registry.contentType).send(await opts.registry.metrics());
-  });
-  return router;
+  app.get('/metrics', async (_request, reply) => reply.type(opts.registry.contentType).send(await opts.registry.metrics()));
 }

@@ -1,7 +1,6 @@
-import { Router } from 'express';
 import { principalOf, requireScope, SCOPES } from '../../../shared/auth/index.js';
 import { decideTask, getTask, HITL_STATUSES, listTasks, type DecideDeps, type HitlStatus } from '../../../shared/hitl/index.js';
-import { bodyValidator } from '../../../shared/http/index.js';
+import { bodyValidator, type HttpApp } from '../../../shared/http/index.js';
 
 const parseListQuery = bodyValidator<{ status?: HitlStatus; limit?: string; cursor?: string }>({
   type: 'object',
@@ -30,39 +29,33 @@ const parseReject = bodyValidator<{ reason: string }>({
  * Human review (`hitl.review`, the token's own tenant only; another tenant's task is a 404):
  * GET /v1/hitl/tasks[?status=&limit=&cursor=], GET /v1/hitl/tasks/{id}, POST …/{id}/approve, POST …/{id}/reject.
  */
-export function hitlRoutes(deps: DecideDeps): Router {
-  const router = Router();
-  const reviewer = requireScope(SCOPES.hitlReview);
+export function hitlRoutes(app: HttpApp, deps: DecideDeps): void {
+  const reviewer = { preHandler: requireScope(SCOPES.hitlReview) };
 
-  router.get('/v1/hitl/tasks', reviewer, async (req, res) => {
-    const query = parseListQuery({ ...(req.query as Record<string, unknown>) });
-    res.json(
-      await listTasks(deps.pool, {
-        tenantId: principalOf(res).tenantId,
+  app.get('/v1/hitl/tasks', reviewer, async (request) => {
+    const query = parseListQuery({ ...(request.query as Record<string, unknown>) });
+    return listTasks(deps.pool, {
+        tenantId: principalOf(request).tenantId,
         limit: query.limit ? Number(query.limit) : 20,
         ...(query.status ? { status: query.status } : {}),
         ...(query.cursor ? { cursor: query.cursor } : {}),
-      }),
-    );
+      });
   });
 
-  router.get('/v1/hitl/tasks/:id', reviewer, async (req, res) => {
-    res.json(await getTask(deps.pool, principalOf(res).tenantId, String(req.params.id)));
-  });
+  app.get<{ Params: { id: string } }>('/v1/hitl/tasks/:id', reviewer, async (request) => getTask(deps.pool, principalOf(request).tenantId, request.params.id));
 
-  router.post('/v1/hitl/tasks/:id/approve', reviewer, async (req, res) => {
-    const body = parseApprove(req.body ?? {});
-    const principal = principalOf(res);
+  app.post<{ Params: { id: string } }>('/v1/hitl/tasks/:id/approve', reviewer, async (request) => {
+    const body = parseApprove(request.body ?? {});
+    const principal = principalOf(request);
     const decision = body.output === undefined ? { kind: 'approve' as const } : { kind: 'approve' as const, output: body.output };
-    res.json(await decideTask(deps, { tenantId: principal.tenantId, taskId: String(req.params.id), actor: actorOf(principal.subject), decision }));
+    return decideTask(deps, { tenantId: principal.tenantId, taskId: request.params.id, actor: actorOf(principal.subject), decision });
   });
 
-  router.post('/v1/hitl/tasks/:id/reject', reviewer, async (req, res) => {
-    const body = parseReject(req.body ?? {});
-    const principal = principalOf(res);
-    res.json(await decideTask(deps, { tenantId: principal.tenantId, taskId: String(req.params.id), actor: actorOf(principal.subject), decision: { kind: 'reject', reason: body.reason } }));
+  app.post<{ Params: { id: string } }>('/v1/hitl/tasks/:id/reject', reviewer, async (request) => {
+    const body = parseReject(request.body ?? {});
+    const principal = principalOf(request);
+    return decideTask(deps, { tenantId: principal.tenantId, taskId: request.params.id, actor: actorOf(principal.subject), decision: { kind: 'reject', reason: body.reason } });
   });
-  return router;
 }
 
 // decided_by is an id of at most 200 characters in the event schema.

@@ -1,8 +1,8 @@
-import { Router, type RequestHandler } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { PushTokenVerifier } from '../../../shared/auth/push-token.js';
 import { asyncCommandCounter, handleDelivery, parsePushEnvelope, type AsyncInferenceDeps } from '../../../shared/async-inference/index.js';
 import type { Registry } from 'prom-client';
-import { jsonBody } from '../../../shared/http/index.js';
+import type { HttpApp } from '../../../shared/http/index.js';
 import type { Config } from '../../../shared/config/index.js';
 import type { Pool } from '../../../shared/db/index.js';
 import type { Logger } from '../../../shared/telemetry/index.js';
@@ -10,26 +10,18 @@ import type { InferenceDeps } from '../../../shared/inference/types.js';
 
 /**
  * POST /internal/pubsub/inference-requests: the push subscription of the inference command topic. The
- * OIDC token is verified before the body is read; 2xx acknowledges the message (its result event is in
+ * OIDC token is verified (onRequest) before the body is read; 2xx acknowledges the message (its result event is in
  * the outbox), 5xx makes Pub/Sub deliver it again.
  */
-export function pubsubPushRoutes(opts: { verifier: PushTokenVerifier; asyncInference: AsyncInferenceDeps; bodyLimitBytes: number }): Router {
-  const router = Router();
+export function pubsubPushRoutes(app: HttpApp, opts: { verifier: PushTokenVerifier; asyncInference: AsyncInferenceDeps; bodyLimitBytes: number }): void {
   // base64 grows the command by a third; the envelope adds a little.
   const limit = Math.ceil((opts.bodyLimitBytes * 4) / 3) + 16_384;
-  router.post('/internal/pubsub/inference-requests', pushAuth(opts.verifier), jsonBody(limit), async (req, res) => {
-    const outcome = await handleDelivery(opts.asyncInference, parsePushEnvelope(req.body));
-    res.status(200).json(outcome);
-  });
-  return router;
+  app.post('/internal/pubsub/inference-requests', { onRequest: pushAuth(opts.verifier), bodyLimit: limit }, async (request) => handleDelivery(opts.asyncInference, parsePushEnvelope(request.body)));
 }
 
-function pushAuth(verifier: PushTokenVerifier): RequestHandler {
-  return (req, res, next) => {
-    verifier.verify(req.headers.authorization).then((identity) => {
-      res.locals.pushIdentity = identity;
-      next();
-    }, next);
+function pushAuth(verifier: PushTokenVerifier): (request: FastifyRequest) => Promise<void> {
+  return async (request) => {
+    await verifier.verify(request.headers.authorization);
   };
 }
 

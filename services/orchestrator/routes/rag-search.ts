@@ -1,6 +1,5 @@
-import { Router } from 'express';
 import { principalOf, requireScope, SCOPES } from '../../../shared/auth/index.js';
-import { bodyValidator } from '../../../shared/http/index.js';
+import { bodyValidator, type HttpApp } from '../../../shared/http/index.js';
 import type { RateLimiter } from '../../../shared/rate-limit/index.js';
 import { estimateTokens } from '../../../shared/providers/tokens.js';
 import { retrievalUnavailable } from '../../../shared/rag/grounding.js';
@@ -27,11 +26,10 @@ const parseBody = bodyValidator<SearchBody>({
  * POST /v1/rag/search: hybrid search over the caller's own tenant's chunks (never another's), in `corpus`
  * or else the configured corpora. Counts against the tenant's request rate limit.
  */
-export function ragSearchRoutes(opts: { retriever: Retriever; rateLimiter: RateLimiter; defaultTopK: number }): Router {
-  const router = Router();
-  router.post('/v1/rag/search', requireScope(SCOPES.aiInvoke), async (req, res) => {
-    const body = parseBody(req.body ?? {});
-    const { tenantId } = principalOf(res);
+export function ragSearchRoutes(app: HttpApp, opts: { retriever: Retriever; rateLimiter: RateLimiter; defaultTopK: number }): void {
+  app.post('/v1/rag/search', { preHandler: requireScope(SCOPES.aiInvoke) }, async (request) => {
+    const body = parseBody(request.body ?? {});
+    const { tenantId } = principalOf(request);
     await opts.rateLimiter.admitRequest(tenantId, estimateTokens(body.query));
     let hits;
     try {
@@ -39,7 +37,7 @@ export function ragSearchRoutes(opts: { retriever: Retriever; rateLimiter: RateL
     } catch (err) {
       throw retrievalUnavailable(err);
     }
-    res.json({
+    return {
       results: hits.map((h) => ({
         chunk_id: h.chunkId,
         score: h.score,
@@ -49,7 +47,6 @@ export function ragSearchRoutes(opts: { retriever: Retriever; rateLimiter: RateL
         page: h.page,
         document: { id: h.document.id, source_uri: h.document.sourceUri, title: h.document.title },
       })),
-    });
+    };
   });
-  return router;
 }
