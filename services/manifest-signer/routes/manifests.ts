@@ -15,11 +15,11 @@ async function requireSignScope(request: FastifyRequest): Promise<void> {
 }
 
 /**
- * POST /v1/manifests:sign (a literal colon is written `::` in a fastify path). The token is verified
- * (onRequest) before the body is read.
+ * POST /v1/manifests:sign (a literal colon is written `::` in a fastify path). The token and its scope are
+ * checked (onRequest) before the body is read.
  */
 export function manifestRoutes(app: HttpApp, deps: SignManifestDeps & { verifier: Pick<JwtVerifier, 'verify'>; bodyLimitBytes: number; logger: Logger }): void {
-  app.post('/v1/manifests::sign', { onRequest: authenticate(deps.verifier), preHandler: requireSignScope, bodyLimit: deps.bodyLimitBytes }, async (request) => {
+  app.post('/v1/manifests::sign', { onRequest: [authenticate(deps.verifier), requireSignScope], bodyLimit: deps.bodyLimitBytes }, async (request) => {
     const caller = principalOf(request);
     const signed = await signManifest(deps, request.body, caller);
     // The audit line: what was signed, with which key, for whom (the same facts are in the manifests table).
