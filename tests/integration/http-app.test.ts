@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp, listenHttp } from '../../shared/http/index.js';
@@ -68,6 +69,32 @@ describe('JSON bodies', () => {
     // Compresses to a few dozen bytes, inflates past the limit.
     await expectProblem(await post('/echo/b', gzipSync(big), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 413, 'payload_too_large');
     await expectProblem(await post('/echo/b', new Uint8Array([31, 139, 8, 0, 1, 2]), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 400, 'malformed_json');
+  });
+});
+
+describe('a caller that hangs up mid-body', () => {
+  it('is not logged as an unhandled error (it is the caller\'s 400, which nobody reads)', async () => {
+    const lines: string[] = [];
+    const app = createHttpApp({ logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }), metrics: createMetrics({ defaultMetrics: false }), bodyLimitBytes: LIMIT });
+    let failed: unknown;
+    app.addHook('onError', async (_request, _reply, err) => {
+      failed = err;
+    });
+    app.post('/echo/:id', async (request) => ({ body: request.body }));
+    const { server: own, port } = await listenHttp(app, 0, '127.0.0.1');
+    try {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('POST /echo/gone HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"a":');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      socket.destroy();
+      for (let i = 0; i < 40 && failed === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(failed).toMatchObject({ code: 'ECONNRESET' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(lines.filter((l) => l.includes('unhandled error'))).toEqual([]);
+    } finally {
+      own.close();
+    }
   });
 });
 
