@@ -27,7 +27,7 @@ export function createHttpApp(opts: { logger: Logger; metrics: Metrics; gcpProje
   // The verified caller (shared/auth's authenticate sets it); declared up front, so every request has one shape.
   app.decorateRequest('principal', null);
   registerRequestLog(app, opts);
-  registerJsonBody(app, opts.bodyLimitBytes);
+  registerJsonBody(app);
   app.setErrorHandler(onError);
   app.setNotFoundHandler((request, reply) => {
     sendProblem(reply, notFoundError(request), request.url);

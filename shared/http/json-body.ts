@@ -7,24 +7,21 @@ import { payloadTooLarge, unsupportedMediaType } from './problem.js';
 const JSON_MEDIA_TYPE = /^application\/([\w!#$&^.-]+\+)?json\s*(;|$)/i;
 
 /**
- * The app's only body parser: JSON up to `limitBytes` (a route may set its own `bodyLimit`). Fastify
- * refuses any other media type with 415 before reading the body, and an oversized body with 413 as soon
- * as it passes the limit, so a huge body is never buffered. An empty body parses to `undefined`; gzip,
- * deflate and br bodies are inflated (to at most the limit); a charset other than UTF-8 is a 415.
+ * The app's only body parser: JSON up to the route's body limit (the app's `bodyLimit` unless the route sets
+ * its own). Fastify refuses any other media type with 415 before reading the body, and an oversized body
+ * with 413 as soon as it passes the limit, so a huge body is never buffered. An empty body parses to
+ * `undefined`; gzip, deflate and br bodies are inflated (to at most the limit); a charset other than UTF-8
+ * is a 415.
  */
-export function registerJsonBody(app: FastifyInstance, limitBytes: number): void {
+export function registerJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: limitBytes }, (request, raw, done) => {
+  app.addContentTypeParser(JSON_MEDIA_TYPE, { parseAs: 'buffer' }, (request, raw, done) => {
     try {
-      done(null, parseJson(decoded(request, raw as Buffer, routeLimit(request, limitBytes))));
+      done(null, parseJson(decoded(request, raw as Buffer, request.routeOptions.bodyLimit)));
     } catch (err) {
       done(err as Error, undefined);
     }
   });
-}
-
-function routeLimit(request: FastifyRequest, fallback: number): number {
-  return request.routeOptions.bodyLimit ?? fallback;
 }
 
 function decoded(request: FastifyRequest, raw: Buffer, limit: number): string {

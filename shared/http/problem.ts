@@ -56,8 +56,8 @@ export function unsupportedMediaType(detail: string): AppError {
   return new AppError({ code: 'unsupported_media_type', status: 415, title: 'Unsupported media type', detail });
 }
 
-export function payloadTooLarge(limit: number | undefined): AppError {
-  return new AppError({ code: 'payload_too_large', status: 413, title: 'Payload too large', detail: `The request body exceeds the limit of ${limit ?? 'the configured'} bytes.` });
+export function payloadTooLarge(limit: number): AppError {
+  return new AppError({ code: 'payload_too_large', status: 413, title: 'Payload too large', detail: `The request body exceeds the limit of ${limit} bytes.` });
 }
 
 export function notFoundError(request: FastifyRequest): AppError {

@@ -17,6 +17,7 @@ beforeAll(async () => {
   const app = createHttpApp({ logger: createLogger({ level: 'silent' }), metrics, bodyLimitBytes: LIMIT });
   app.post<{ Params: { id: string } }>('/echo/:id', async (request) => ({ id: request.params.id, body: request.body ?? null }));
   app.post('/v1/manifests::sign', async () => ({ ok: true }));
+  app.post('/roomy', { bodyLimit: LIMIT * 4 }, async (request) => ({ size: JSON.stringify(request.body).length }));
   const listening = await listenHttp(app, 0, '127.0.0.1');
   server = listening.server;
   url = `http://127.0.0.1:${listening.port}`;
@@ -69,6 +70,17 @@ describe('JSON bodies', () => {
     // Compresses to a few dozen bytes, inflates past the limit.
     await expectProblem(await post('/echo/b', gzipSync(big), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 413, 'payload_too_large');
     await expectProblem(await post('/echo/b', new Uint8Array([31, 139, 8, 0, 1, 2]), { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 400, 'malformed_json');
+  });
+});
+
+describe('a route with its own body limit', () => {
+  it('takes bodies up to its limit, sent as is or inflating to it, and refuses larger ones', async () => {
+    const body = (n: number) => JSON.stringify({ pad: 'x'.repeat(n) });
+    expect((await post('/roomy', body(LIMIT * 2))).status).toBe(200);
+    expect((await post('/roomy', gzipSync(body(LIMIT * 2)), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(200);
+    const over = await post('/roomy', gzipSync(body(LIMIT * 5)), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(over.status).toBe(413);
+    expect(await over.json()).toMatchObject({ code: 'payload_too_large', detail: `The request body exceeds the limit of ${LIMIT * 4} bytes.` });
   });
 });
 
