@@ -26,6 +26,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const seconds = arg('--seconds', 10);
   const warmup = arg('--warmup', 10);
   const concurrency = arg('--concurrency', 40);
+  // --rate N: open loop, N requests per second on up to --concurrency connections (latency from each
+  // request's scheduled start); without it, closed loop on --concurrency connections.
+  const rate = args.includes('--rate') ? arg('--rate', 0) : undefined;
+  if (rate !== undefined && !(rate > 0)) throw new Error('--rate: give a positive number of requests per second');
   const quiet = args.includes('--json');
   // --only <scenario key, e.g. invoke_upsell>: one scenario (and the fake directly), for comparing a change quickly.
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
@@ -84,13 +88,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     let warmupSeconds = warmup;
     for (const [key, , request, group] of scenarios) {
       if (!selected(key, group)) continue;
-      results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, request });
+      results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, request, ...(rate ? { rate } : {}) });
       warmupSeconds = 1;
     }
     const direct = await drive({
       url: fake.url,
       concurrency,
       seconds,
+      ...(rate ? { rate } : {}),
       request: (i) => ({ path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `q${i}` }] }) }),
     });
     const figures: Record<string, unknown> = {
@@ -98,12 +103,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       database: process.env.DATABASE_URL ? 'postgres' : 'embedded-pglite',
       key_value: process.env.REDIS_URL ? 'redis' : 'memory',
       concurrency,
+      ...(rate ? { rate } : {}),
       seconds,
       warmup_seconds: warmup,
       ...Object.fromEntries(Object.entries(results).map(([key, r]) => [key, withAdded(r, direct)])),
       direct_fake: direct,
     };
-    say(`gateway bench: ${figures.database} + ${figures.key_value}, ${concurrency} connections, ${seconds} s per scenario after ${warmup} s of warm-up, one orchestrator process`);
+    const load = rate ? `open loop at ${rate} req/s on up to ${concurrency} connections` : `${concurrency} connections`;
+    say(`gateway bench: ${figures.database} + ${figures.key_value}, ${load}, ${seconds} s per scenario after ${warmup} s of warm-up, one orchestrator process`);
     const rows = [...scenarios.filter(([key]) => results[key]).map(([key, name]) => [name, withAdded(results[key]!, direct)] as const), ['fake directly', direct] as const];
     for (const [name, r] of rows) {
       const added = 'added_p50_ms' in r ? `  added p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms` : '';

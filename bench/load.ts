@@ -35,6 +35,13 @@ export async function drive(opts: {
   warmupSeconds?: number;
   request: (i: number) => { path: string; headers: Record<string, string>; body: string };
   /**
+   * Open loop: start `rate` requests per second on schedule whatever the answers do, on at most
+   * `concurrency` connections (the rest wait for one, as behind a client's pool). Latency then counts from
+   * each request's scheduled start, so a stall is not hidden by fewer requests being sent (coordinated
+   * omission). Without it: closed loop, each connection sends its next request when the last answer came.
+   */
+  rate?: number;
+  /**
    * Cumulative counters of the process under test (see processCounters). CPU per request is steadier
    * than requests/s on a shared 2-core machine, where the load generator, the databases and the fake
    * compete for the same cores. System calls per request show how well round trips to the databases and
@@ -72,12 +79,42 @@ export async function drive(opts: {
     while (Date.now() < end) {
       const { status, ms } = await once(counter++);
       if (Date.now() < warmupEnd) continue;
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      if (status !== 200) errors++;
-      latencies.push(ms);
+      record(status, ms);
     }
   };
-  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  const record = (status: number, ms: number) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status !== 200) errors++;
+    latencies.push(ms);
+  };
+  const openLoop = async (rate: number) => {
+    const interval = 1000 / rate;
+    const t0 = performance.now();
+    const inFlight = new Set<Promise<void>>();
+    let sent = 0;
+    // One timer per arrival (not a 1 ms poll: waking this process a thousand times a second would take
+    // CPU from the service under test on a small machine).
+    await new Promise<void>((resolve) => {
+      const due = () => {
+        if (Date.now() >= end) return resolve();
+        // Every request whose time has come, so a late timer does not lower the rate.
+        for (const now = performance.now(); t0 + sent * interval <= now; sent++) {
+          const scheduled = t0 + sent * interval;
+          const measured = Date.now() >= warmupEnd;
+          const p = once(counter++).then(({ status }) => {
+            if (measured) record(status, performance.now() - scheduled);
+          });
+          inFlight.add(p);
+          void p.then(() => inFlight.delete(p));
+        }
+        setTimeout(due, Math.max(0, t0 + sent * interval - performance.now()));
+      };
+      due();
+    });
+    await Promise.all(inFlight);
+  };
+  if (opts.rate) await openLoop(opts.rate);
+  else await Promise.all(Array.from({ length: opts.concurrency }, worker));
   clearTimeout(startTimer);
   const atEnd = opts.process?.();
   agent.destroy();
