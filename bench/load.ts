@@ -75,17 +75,17 @@ export async function drive(opts: {
 
   let atStart: ProcessCounters | undefined;
   const startTimer = setTimeout(() => (atStart = opts.process?.()), Math.max(0, warmupEnd - Date.now()));
+  const record = (status: number, ms: number) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status !== 200) errors++;
+    latencies.push(ms);
+  };
   const worker = async () => {
     while (Date.now() < end) {
       const { status, ms } = await once(counter++);
       if (Date.now() < warmupEnd) continue;
       record(status, ms);
     }
-  };
-  const record = (status: number, ms: number) => {
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    if (status !== 200) errors++;
-    latencies.push(ms);
   };
   const openLoop = async (rate: number) => {
     const interval = 1000 / rate;

@@ -41,7 +41,6 @@ function fromFramework(err: Partial<FastifyError>, request: FastifyRequest): App
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError({ code: 'malformed_request', status: 400, title: 'Malformed request', detail: 'The body length does not match Content-Length.' });
     case 'FST_ERR_BAD_URL':
-    case 'FST_ERR_ASYNC_CONSTRAINT':
       return new AppError({ code: 'malformed_request', status: 400, title: 'Malformed request', detail: 'The request URL cannot be decoded.' });
     default:
       // A client that hung up mid-body: nobody reads the answer, but it is a 4xx, not our failure.

@@ -25,7 +25,7 @@ const exemptFromDeadline = (link: ChainLink): boolean => link.provider === 'dete
 /**
  * A vendor link is tried only with at least this much of the deadline left. Less cannot bring back an
  * answer, and a timer may fire a few ms before Date.now() reaches the deadline (libuv schedules it from
- * a cached loop time), which would otherwise start a next link with ~1 ms to live.
+ * a cached loop time), which would otherwise start a next link (or a retry) with ~1 ms to live.
  */
 export const MIN_ATTEMPT_MS = 10;
 
@@ -97,7 +97,8 @@ export async function* walkChain(deps: ChainDeps, opts: ChainRunOptions, execute
       if (!error.fallsThrough) throw error;
       const remaining = deadline - Date.now();
       if (!exempt && remaining <= 0) pastDeadline = true;
-      const delay = retried ? undefined : retryDelayMs(error, deps.retry, remaining);
+      // A retry, too, must leave a usable attempt after its delay.
+      const delay = retried ? undefined : retryDelayMs(error, deps.retry, remaining - MIN_ATTEMPT_MS);
       if (delay === undefined) break;
       await deps.sleep(delay);
     }

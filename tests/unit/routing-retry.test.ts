@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../shared/providers/errors.js';
+import { MIN_ATTEMPT_MS } from '../../shared/routing/chain.js';
 import { retryDelayMs } from '../../shared/routing/retry.js';
 import type { Attempt, ChainRunner } from '../../shared/routing/index.js';
 import { routingHarness, type RoutingHarness } from '../support/fake-llm.js';
@@ -61,6 +62,16 @@ describe('chain runner: one retry of the same link', () => {
     const out = await h.runner.run(h.options({ deadlineMs: 1_000 }));
     expect(outcomes(out.attempts)).toEqual(['vertex:rate_limited', 'anthropic:ok']);
     expect(h.sleeps).toEqual([]);
+  });
+
+  it('does not retry when the delay would leave less than MIN_ATTEMPT_MS of the deadline', async () => {
+    const h = harness();
+    // 945 ms asked + 50 ms of jitter = 995 ms: it fits in the ~998 ms left, but leaves a few ms to try in.
+    h.fakes.vertex.script({ fail: 'rate_limited', retryAfterMs: 945 });
+    const out = await h.runner.run(h.options({ deadlineMs: 1_000 }));
+    expect(outcomes(out.attempts)).toEqual(['vertex:rate_limited', 'anthropic:ok']);
+    expect(h.sleeps).toEqual([]);
+    expect(MIN_ATTEMPT_MS).toBeGreaterThan(5);
   });
 });
 
