@@ -1,14 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { renderPrompt, type Capability } from '../capabilities/index.js';
+import { renderPrompt, type Capability, type ChainLink } from '../capabilities/index.js';
 import { isAppError } from '../errors/app-error.js';
 import { costMicros, worstCaseMicros, type Reservation } from '../budgets/index.js';
-import { inferenceCacheKey } from '../inference-cache/index.js';
+import { inferenceCacheKey, type CachedInference } from '../inference-cache/index.js';
 import { requestHashOf } from '../idempotency/index.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { ProviderName } from '../providers/port.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { Attempt } from '../routing/index.js';
-import { groundingFor } from '../rag/grounding.js';
+import { groundingFor, type Grounding } from '../rag/grounding.js';
+import type { TenantPolicy } from '../tenants/directory.js';
 import { CallVetoedError, type RecordHook } from '../recording/calls.js';
 import { completedCall, failedCall, type CallFacts } from './call-record.js';
 import { answeredOutcome, answeredResult } from './answered-call.js';
@@ -20,8 +21,9 @@ import type { InferenceDeps, InvokeRequest, InvokeResult } from './types.js';
 
 /**
  * The inference pipeline, step by step:
- * authorize → parse input → rate limit → idempotency → cache → reserve budget → run chain (breakers,
- * timeouts, fallback, output validation) → settle and record (one group-committed transaction) → respond.
+ * authorize → parse input → rate limit (alongside the cache lookup when there is no retrieval) → idempotency →
+ * cache → reserve budget → run chain (breakers, timeouts, fallback, output validation) → settle and record
+ * (one group-committed transaction) → respond.
  * The invoke route, the OpenAI-compatible route and the Pub/Sub push handler all come through here.
  */
 export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<InvokeResult> {
@@ -31,10 +33,15 @@ export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<I
   const input = cap.parseInput(req.input);
   const prompt = renderPrompt(cap.prompt.template, input);
   const inputTokens = estimateTokens(cap.prompt.system) + estimateTokens(prompt);
-  await timed(deps.metrics, 'rate_limit', () => deps.rateLimiter.admitRequest(tenantId, inputTokens + cap.maxOutputTokens));
+  const admission = timed(deps.metrics, 'rate_limit', () => deps.rateLimiter.admitRequest(tenantId, inputTokens + cap.maxOutputTokens));
+  // Without retrieval, planning the call needs nothing that admission decides, so its cache lookup goes
+  // out with the admission's commands (one round trip to the store, not two). Its answer is used only
+  // once the call is admitted; a call turned away wasted one read. With retrieval, nothing is searched
+  // for a call that is not admitted.
+  const [, early] = await Promise.all([admission, cap.rag ? undefined : planned(deps, req, cap, input, prompt)]);
   const adjustTokens = (actual: number) => deps.rateLimiter.adjustTokens(tenantId, inputTokens + cap.maxOutputTokens, actual);
 
-  const run = () => cachedOrFresh(deps, req, cap, input, prompt, started, adjustTokens);
+  const run = async () => cachedOrFresh(deps, req, cap, input, early ?? (await planned(deps, req, cap, input, prompt)), started, adjustTokens);
   if (!req.idempotencyKey) return run();
   const outcome = await deps.idempotency.begin({ tenantId, key: req.idempotencyKey, requestHash: requestHashOf({ capability: cap.key, input }) });
   if (outcome.kind === 'replay') return outcome.response.body as InvokeResult;
@@ -48,6 +55,30 @@ export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<I
   }
 }
 
+/** A call as it can run for this tenant, with its cache lookup under way. */
+interface PlannedCall {
+  policy: TenantPolicy;
+  links: ChainLink[];
+  grounding: Grounding;
+  cacheKey: string;
+  /** The cached answer, or null (a miss, or a capability that is not cached). Never rejects. */
+  hit: Promise<CachedInference | null>;
+}
+
+async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability, input: unknown, prompt: string): Promise<PlannedCall> {
+  const tenantId = req.principal.tenantId;
+  const policy = await deps.tenants.policyFor(tenantId);
+  // The chain as it can run for this tenant: a residency change must not serve answers cached before it.
+  const links = effectiveChain(cap, policy.allowedProviders, deps.configuredProviders);
+  // RAG (rag: true): the top chunks go into the prompt and the cache key; citations must name one of them.
+  const ground = () => groundingFor(deps.retriever, cap, input, prompt, { tenantId, topK: deps.config.rag?.topK ?? 5 });
+  const grounding = cap.rag ? await timed(deps.metrics, 'retrieve', ground) : await ground();
+  const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input, context: grounding.cacheContext });
+  // cache: a hit costs nothing, is recorded as a call, and never reserves budget.
+  const hit = cap.cacheTtlSeconds > 0 ? timed(deps.metrics, 'cache', () => deps.cache.get(cacheKey)) : Promise.resolve(null);
+  return { policy, links, grounding, cacheKey, hit };
+}
+
 function authorize(deps: InferenceDeps, req: InvokeRequest): Capability {
   const cap = deps.capabilities.require(req.capability);
   if (!deps.flags.isEnabled(`capability:${cap.key}`, req.principal.tenantId)) throw capabilityDisabled(cap.key);
@@ -59,11 +90,12 @@ async function cachedOrFresh(
   req: InvokeRequest,
   cap: Capability,
   input: unknown,
-  prompt: string,
+  plan: PlannedCall,
   started: number,
   adjustTokens: (actualTokens: number) => Promise<void>,
 ): Promise<InvokeResult> {
   const tenantId = req.principal.tenantId;
+  const { policy, links, grounding, cacheKey } = plan;
   const facts = (extraHooks: RecordHook[] = []): CallFacts => ({
     callId,
     tenantId,
@@ -78,35 +110,25 @@ async function cachedOrFresh(
   });
   const callId = randomUUID();
   const inputHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
-  const policy = await deps.tenants.policyFor(tenantId);
-  // The chain as it can run for this tenant: a residency change must not serve answers cached before it.
-  const links = effectiveChain(cap, policy.allowedProviders, deps.configuredProviders);
-  // RAG (rag: true): the top chunks go into the prompt and the cache key; citations must name one of them.
-  const ground = () => groundingFor(deps.retriever, cap, input, prompt, { tenantId, topK: deps.config.rag?.topK ?? 5 });
-  const grounding = cap.rag ? await timed(deps.metrics, 'retrieve', ground) : await ground();
-  const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input, context: grounding.cacheContext });
 
-  // cache: a hit costs nothing, is recorded as a call, and never reserves budget.
-  if (cap.cacheTtlSeconds > 0) {
-    const hit = await timed(deps.metrics, 'cache', () => deps.cache.get(cacheKey));
-    if (hit) {
-      const result: InvokeResult = {
-        call_id: callId,
-        capability: cap.key,
-        output: hit.output,
-        provider: hit.provider,
-        model: hit.model,
-        degraded: hit.degraded,
-        cache_hit: true,
-        usage: { input_tokens: 0, output_tokens: 0, cost_micros: 0 },
-        hitl: null,
-        citations: hit.citations,
-      };
-      await record(deps, completedCall(facts(), { provider: hit.provider, model: hit.model, degraded: hit.degraded, cacheHit: true, inputTokens: 0, outputTokens: 0, costMicros: 0, attempts: [], hitlStatus: null, output: hit.output }));
-      deps.metrics.cacheHits.inc({ capability: cap.key });
-      observe(deps, cap.key, 'cache', 'ok', started);
-      return result;
-    }
+  const hit = await plan.hit;
+  if (hit) {
+    const result: InvokeResult = {
+      call_id: callId,
+      capability: cap.key,
+      output: hit.output,
+      provider: hit.provider,
+      model: hit.model,
+      degraded: hit.degraded,
+      cache_hit: true,
+      usage: { input_tokens: 0, output_tokens: 0, cost_micros: 0 },
+      hitl: null,
+      citations: hit.citations,
+    };
+    await record(deps, completedCall(facts(), { provider: hit.provider, model: hit.model, degraded: hit.degraded, cacheHit: true, inputTokens: 0, outputTokens: 0, costMicros: 0, attempts: [], hitlStatus: null, output: hit.output }));
+    deps.metrics.cacheHits.inc({ capability: cap.key });
+    observe(deps, cap.key, 'cache', 'ok', started);
+    return result;
   }
 
   // reserve budget: the worst case of the chain (input estimate + max output), atomically.

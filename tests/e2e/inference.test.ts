@@ -241,6 +241,29 @@ describe('inference path (service + OpenAI wire fake)', () => {
     expect(await limited!.json()).toMatchObject({ code: 'rate_limited' });
   });
 
+  it('a cached answer is not served past the rate limit (a capability without retrieval looks it up during admission)', async () => {
+    const tenant = T('t-limited-hit');
+    const set = await fetch(`${svc.url}/admin/flags`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${await token(T('platform'), 'platform.admin')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flags: [{ key: 'rate_limits', tenant_id: tenant, enabled: true, value: { requestsPerMinute: 2 } }] }),
+    });
+    expect(set.status).toBe(200);
+    const input = { reservation: { room_type: 'DLX', nights: 2, guests: 2, arrival_date: '2027-05-01' }, guest: { tier: 'gold' } };
+    const before = fake.requests.length;
+    fake.enqueue({ kind: 'ok', text: JSON.stringify({ offers: [{ code: 'LATE_CHECKOUT', title: 'Late checkout', pitch: 'Keep the room until 14:00.' }], reason: 'Gold guests value a slow morning.' }) });
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await invoke(tenant, 'reservation.upsell_offer', input);
+      answers.push({ status: res.status, body: (await res.json()) as { cache_hit?: boolean; code?: string } });
+    }
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+    expect(answers.map((a) => a.body.cache_hit ?? a.body.code)).toEqual([false, true, 'rate_limited']);
+    expect(fake.requests.length).toBe(before + 1);
+    const { rows } = await db.pool.query(`SELECT cache_hit FROM ai_calls WHERE tenant_id = $1 ORDER BY created_at`, [tenant]);
+    expect(rows).toEqual([{ cache_hit: false }, { cache_hit: true }]);
+  });
+
   it('200 concurrent invokes against a budget that fits about 50: never overspent, exactly the successes charged', async () => {
     const tenant = T('t-budget');
     // Each answer costs about its worst case (large usage), so the limit binds on real spend.
