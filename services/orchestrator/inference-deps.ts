@@ -8,7 +8,7 @@ import { createFlagReader, type FlagReader } from '../../shared/flags/reader.js'
 import { createRateLimiter, type RateLimitOverrides } from '../../shared/rate-limit/index.js';
 import { createIdempotency } from '../../shared/idempotency/index.js';
 import { createInferenceCache } from '../../shared/inference-cache/index.js';
-import { applySettlements, createBudgetGate, startBudgetReconciler, type BudgetDeps, type BudgetReconciler, type Settlement } from '../../shared/budgets/index.js';
+import { applySettlements, chargeInStatement, createBudgetGate, startBudgetReconciler, type BudgetDeps, type BudgetReconciler, type Settlement } from '../../shared/budgets/index.js';
 import { createChainRunner, type ChainRunner } from '../../shared/routing/index.js';
 import { createCallRecorder } from '../../shared/recording/calls.js';
 import { createInferenceMetrics } from '../../shared/inference/metrics.js';
@@ -57,6 +57,8 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
     applySettlements: async (tx, settlements) => {
       await applySettlements(tx, settlements, config.events.topics, config.events.source);
     },
+    // A batch reaching a budget threshold is recorded in a transaction, where applySettlements announces it.
+    settlementStatement: chargeInStatement,
   });
   const apiKeyFor = await byokResolver(config, logger);
   const embedder = await configuredEmbedder(config);

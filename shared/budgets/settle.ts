@@ -1,8 +1,9 @@
 import type { EventTopics } from '../config/types.js';
 import type { Queryable } from '../db/index.js';
+import { statementParams, type Bind } from '../db/params.js';
 import { createEvent, enqueueMany, type BudgetThresholdCrossedData, type EventEnvelope } from '../events/index.js';
 import { scopeToCapability, type BudgetPeriod } from './periods.js';
-import { newlyReached, thresholdBit, type ThresholdPercent } from './thresholds.js';
+import { newlyReached, THRESHOLD_PERCENTS, thresholdBit, type ThresholdPercent } from './thresholds.js';
 
 /** One budget period a call is charged to. */
 export interface SettledPeriod {
@@ -68,23 +69,8 @@ interface ChargedRow {
 export async function applySettlements(tx: Queryable, settlements: readonly Settlement[], topics: EventTopics, source: string): Promise<ThresholdCrossing[]> {
   const charges = aggregate(settlements);
   if (charges.length === 0) return [];
-  const { rows } = await tx.query<ChargedRow>(
-    `INSERT INTO budget_periods AS b (tenant_id, capability, period, period_start, period_end, limit_micros, spent_micros, calls)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::bigint[], $7::bigint[], $8::bigint[])
-     ON CONFLICT (tenant_id, capability, period, period_start)
-     DO UPDATE SET spent_micros = b.spent_micros + EXCLUDED.spent_micros, calls = b.calls + EXCLUDED.calls, updated_at = now()
-     RETURNING b.id, b.tenant_id, b.capability, b.period, b.period_start, b.limit_micros, b.spent_micros, b.thresholds_notified`,
-    [
-      charges.map((c) => c.tenantId),
-      charges.map((c) => c.scope),
-      charges.map((c) => c.period),
-      charges.map((c) => c.start),
-      charges.map((c) => c.end),
-      charges.map((c) => c.limitMicros),
-      charges.map((c) => c.amountMicros),
-      charges.map((c) => c.calls),
-    ],
-  );
+  const { params, bind } = statementParams();
+  const { rows } = await tx.query<ChargedRow>(upsertCharges(charges, bind), params);
 
   const crossings: ThresholdCrossing[] = [];
   const marks: Array<{ id: number; mask: number }> = [];
@@ -112,6 +98,48 @@ export async function applySettlements(tx: Queryable, settlements: readonly Sett
   );
   await enqueueMany(tx, crossings.map((c) => thresholdEvent(c, source)), topics);
   return crossings;
+}
+
+/** The batch's charges as part of one recording statement (the call recorder's SettlementStatement). */
+export interface ChargeStatement {
+  /** A data-modifying CTE: the ledger upsert, returning each charged period row. */
+  cte: string;
+  /** An SQL condition over the CTE's rows (named by the argument): true when a period reached a threshold not announced yet. */
+  needsTransaction(rows: string): string;
+}
+
+/**
+ * The charges of a batch for the call recorder's one-statement path, which has no room to announce a
+ * threshold: a batch whose charges reach one must abandon that statement and be recorded in a
+ * transaction, where applySettlements announces it. The condition is newlyReached's, in SQL, on the same
+ * locked row versions, with the percents and bits bound from THRESHOLD_PERCENTS.
+ */
+export function chargeInStatement(settlements: readonly Settlement[], bind: Bind): ChargeStatement | undefined {
+  const charges = aggregate(settlements);
+  if (charges.length === 0) return undefined;
+  const cte = upsertCharges(charges, bind);
+  const percents = bind(THRESHOLD_PERCENTS);
+  const bits = bind(THRESHOLD_PERCENTS.map(thresholdBit));
+  return {
+    cte,
+    needsTransaction: (rows) =>
+      `EXISTS (SELECT 1 FROM ${rows} c, unnest(${percents}::int[], ${bits}::int[]) AS t(percent, bit)
+                WHERE c.limit_micros IS NOT NULL AND c.spent_micros > 0
+                  AND c.spent_micros::numeric * 100 >= t.percent::numeric * c.limit_micros
+                  AND c.thresholds_notified & t.bit = 0)`,
+  };
+}
+
+/** Adds each charge to its period row (created on demand), in the charges' order; returns the rows as charged. */
+function upsertCharges(charges: readonly Charge[], bind: Bind): string {
+  const column = <T>(of: (c: Charge) => T) => bind(charges.map(of));
+  return `INSERT INTO budget_periods AS b (tenant_id, capability, period, period_start, period_end, limit_micros, spent_micros, calls)
+     SELECT * FROM unnest(${column((c) => c.tenantId)}::text[], ${column((c) => c.scope)}::text[], ${column((c) => c.period)}::text[],
+                          ${column((c) => c.start)}::timestamptz[], ${column((c) => c.end)}::timestamptz[], ${column((c) => c.limitMicros)}::bigint[],
+                          ${column((c) => c.amountMicros)}::bigint[], ${column((c) => c.calls)}::bigint[])
+     ON CONFLICT (tenant_id, capability, period, period_start)
+     DO UPDATE SET spent_micros = b.spent_micros + EXCLUDED.spent_micros, calls = b.calls + EXCLUDED.calls, updated_at = now()
+     RETURNING b.id, b.tenant_id, b.capability, b.period, b.period_start, b.limit_micros, b.spent_micros, b.thresholds_notified`;
 }
 
 /**

@@ -15,7 +15,7 @@ export {
   type EvalRunCompletedData,
 } from './schemas/index.js';
 export { topicFor } from './topics.js';
-export { enqueue, enqueueMany } from './outbox.js';
+export { enqueue, enqueueMany, outboxRowsOf, insertOutboxRows, type OutboxInsertRow } from './outbox.js';
 export type { Publisher, OutboundMessage, PublishOutcome } from './publisher.js';
 // PubSubPublisher is imported from './pubsub-publisher.js' directly: loading @google-cloud/pubsub costs
 // ~0.5 s, which the embedded mode (and every test importing this index) should not pay.

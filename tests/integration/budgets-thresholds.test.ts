@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryKeyValue, type MemoryKeyValue } from '../../shared/cache/index.js';
-import { applySettlements, createBudgetGate, setBudgetLimits, type BudgetDeps, type Settlement } from '../../shared/budgets/index.js';
+import { applySettlements, chargeInStatement, createBudgetGate, setBudgetLimits, type BudgetDeps, type Settlement } from '../../shared/budgets/index.js';
 import { loadConfig } from '../../shared/config/index.js';
 import { withTransaction } from '../../shared/db/index.js';
-import { validateEventData } from '../../shared/events/index.js';
+import { createEvent, validateEventData } from '../../shared/events/index.js';
+import { createCallRecorder, type CallRecord } from '../../shared/recording/calls.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 
 const config = loadConfig({ env: { APP_ENV: 'test' } });
@@ -126,3 +127,77 @@ describe('budget.threshold_crossed', () => {
     expect(rows).toEqual([{ spent_micros: 0, calls: 1 }]);
   });
 });
+
+describe('budget.threshold_crossed, with calls recorded in one statement', () => {
+  // The orchestrator's recorder: calls, events and charges in one statement, unless a threshold is reached.
+  const recorder = () => {
+    const counts = { transactions: 0 };
+    const rec = createCallRecorder<Settlement>({
+      pool: db.pool,
+      topics: config.events.topics,
+      applySettlements: async (tx, settlements) => {
+        counts.transactions++;
+        await applySettlements(tx, settlements, config.events.topics, config.events.source);
+      },
+      settlementStatement: chargeInStatement,
+    });
+    return { record: (s: Settlement) => rec.record(paidCall(s)), counts };
+  };
+
+  it('announces each threshold once, from the transaction; the calls in between take no transaction', async () => {
+    const tenantId = `t-${randomUUID()}`;
+    const tenth = await settlementOf(tenantId, DAILY / 10);
+    const { record, counts } = recorder();
+    const transactionsAfter: number[] = [];
+    for (let i = 1; i <= 12; i++) {
+      await record(tenth); // one call per batch: 10 %, 20 %, … of the day
+      transactionsAfter.push(counts.transactions);
+    }
+    // 50 % (call 5), 80 % (call 8), 100 % (call 10) of the day, and 50 % of the month (call 10) with it.
+    expect(transactionsAfter).toEqual([0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 3]);
+    const events = await crossings(tenantId);
+    expect(percents(events, 'daily')).toEqual([50, 80, 100]);
+    expect(percents(events, 'monthly')).toEqual([50]);
+    const { rows } = await db.pool.query(`SELECT period, spent_micros, calls FROM budget_periods WHERE tenant_id = $1 AND capability = '*' ORDER BY period`, [tenantId]);
+    expect(rows).toEqual([
+      { period: 'daily', spent_micros: 12 * (DAILY / 10), calls: 12 },
+      { period: 'monthly', spent_micros: 12 * (DAILY / 10), calls: 12 },
+    ]);
+  });
+
+  it('is emitted exactly once per threshold by three recorders (instances) racing, and every call is charged once', async () => {
+    const tenantId = `t-${randomUUID()}`;
+    const one = await settlementOf(tenantId, 25_000);
+    const instances = [recorder(), recorder(), recorder()];
+    // 60 × 25,000 = 1,500,000: past 50/80/100 % of the day and 50 % of the month
+    await Promise.all(Array.from({ length: 60 }, (_, i) => instances[i % 3]!.record(one)));
+    const events = await crossings(tenantId);
+    expect(percents(events, 'daily')).toEqual([50, 80, 100]);
+    expect(percents(events, 'monthly')).toEqual([50]);
+    const { rows } = await db.pool.query(`SELECT period, spent_micros, calls FROM budget_periods WHERE tenant_id = $1 AND capability = '*' ORDER BY period`, [tenantId]);
+    expect(rows).toEqual([
+      { period: 'daily', spent_micros: 1_500_000, calls: 60 },
+      { period: 'monthly', spent_micros: 1_500_000, calls: 60 },
+    ]);
+    const calls = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ai_calls WHERE tenant_id = $1`, [tenantId]);
+    expect(calls.rows[0]?.n).toBe(60);
+  });
+});
+
+/** A completed, paid call as the inference path records it. */
+function paidCall(settlement: Settlement): CallRecord<Settlement> {
+  const callId = randomUUID();
+  const cost = settlement.amountMicros;
+  return {
+    row: {
+      call_id: callId, tenant_id: settlement.tenantId, capability: CAPABILITY, channel: 'invoke', status: 'completed', error_code: null,
+      provider: 'openai', model: 'gpt-4.1-mini', degraded: false, cache_hit: false, input_tokens: 10, output_tokens: 20, cost_micros: cost,
+      latency_ms: 5, input_hash: 'h', idempotency_key: null, correlation_id: null, attempts: [], hitl_status: null, output: null,
+    },
+    event: createEvent({
+      type: 'inference.completed', tenantId: settlement.tenantId, source: config.events.source,
+      data: { call_id: callId, capability: CAPABILITY, provider: 'openai', model: 'gpt-4.1-mini', input_tokens: 10, output_tokens: 20, cost_micros: cost, cache_hit: false, degraded: false, latency_ms: 5 },
+    }),
+    settlement,
+  };
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/index.js';
 import { createEvent } from '../../shared/events/index.js';
+import type { Pool } from '../../shared/db/index.js';
 import { createCallRecorder, type CallRecord } from '../../shared/recording/calls.js';
 import { GroupCommitter } from '../../shared/recording/group-commit.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
@@ -24,6 +25,42 @@ function call(tenant: string, cost: number): CallRecord<number> {
     settlement: cost,
   };
 }
+
+/** The pool, counting the statements sent on it directly (`query`) and the transactions' clients (`connect`). */
+function counting(pool: Pool, opts: { failFirstQuery?: boolean } = {}) {
+  const counts = { queries: 0, connects: 0 };
+  let fail = opts.failFirstQuery ?? false;
+  const proxy = new Proxy(pool, {
+    get(target, name) {
+      if (name === 'query') {
+        return (...args: Parameters<Pool['query']>) => {
+          counts.queries++;
+          if (fail) {
+            fail = false;
+            // What a connection dropped before the reply looks like to the caller.
+            return Promise.reject(new Error('Connection terminated unexpectedly'));
+          }
+          return (target.query as (...a: unknown[]) => unknown)(...args);
+        };
+      }
+      if (name === 'connect') {
+        return () => {
+          counts.connects++;
+          return target.connect();
+        };
+      }
+      const value: unknown = Reflect.get(target, name);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { pool: proxy, counts };
+}
+
+/** Settlements as a CTE of the one-statement path: each becomes a tenants row; settlement 13 needs the transaction. */
+const settlementStatement = (settled: number[], bind: (v: unknown) => string) => ({
+  cte: `INSERT INTO tenants (tenant_id) SELECT 't-stmt-' || x FROM unnest(${bind(settled)}::int[]) AS x RETURNING tenant_id`,
+  needsTransaction: (rows: string) => `EXISTS (SELECT 1 FROM ${rows} WHERE tenant_id = 't-stmt-13')`,
+});
 
 describe('call recording (group commit)', () => {
   let db: TestDatabase;
@@ -93,5 +130,59 @@ describe('call recording (group commit)', () => {
     const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM tenants WHERE tenant_id LIKE 't-gc-%'`);
     expect(rows[0]?.n).toBe(3);
     await committer.flush();
+  });
+
+  describe('in one statement', () => {
+    const rowsOf = async (tenant: string) => {
+      const calls = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ai_calls WHERE tenant_id = $1`, [tenant]);
+      const events = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE ordering_key = $1`, [tenant]);
+      return { calls: calls.rows[0]?.n, events: events.rows[0]?.n };
+    };
+    const settledTenants = async (prefix: string) =>
+      (await db.pool.query<{ tenant_id: string }>(`SELECT tenant_id FROM tenants WHERE tenant_id LIKE $1 ORDER BY tenant_id`, [`${prefix}%`])).rows.map((r) => r.tenant_id);
+
+    it('writes a batch without hooks with one statement and no transaction: rows, events and settlements', async () => {
+      const { pool, counts } = counting(db.pool);
+      const applied: number[] = [];
+      const recorder = createCallRecorder<number>({ pool, topics: config.events.topics, applySettlements: async (_tx, s) => void applied.push(...s), settlementStatement });
+      await Promise.all([1, 2, 3, 4, 5].map((cost) => recorder.record(call('t-stmt-one', cost))));
+      expect(counts).toEqual({ queries: 1, connects: 0 });
+      expect(await rowsOf('t-stmt-one')).toEqual({ calls: 5, events: 5 });
+      expect(await settledTenants('t-stmt-')).toEqual(['t-stmt-1', 't-stmt-2', 't-stmt-3', 't-stmt-4', 't-stmt-5']);
+      expect(applied).toEqual([]);
+    });
+
+    it('abandons the statement when the settlements need the transaction: the batch is written there, once', async () => {
+      const { pool, counts } = counting(db.pool);
+      const applied: number[] = [];
+      const recorder = createCallRecorder<number>({ pool, topics: config.events.topics, applySettlements: async (_tx, s) => void applied.push(...s), settlementStatement });
+      await Promise.all([12, 13, 14].map((cost) => recorder.record(call('t-stmt-abandon', cost))));
+      expect(counts).toEqual({ queries: 1, connects: 1 });
+      expect(await rowsOf('t-stmt-abandon')).toEqual({ calls: 3, events: 3 });
+      // Nothing of the abandoned statement is left: the settlements were applied by the transaction alone.
+      expect(await settledTenants('t-stmt-1')).toEqual(['t-stmt-1']);
+      expect(applied).toEqual([12, 13, 14]);
+    });
+
+    it('writes a batch with a hook in a transaction', async () => {
+      const { pool, counts } = counting(db.pool);
+      const written: string[] = [];
+      const recorder = createCallRecorder<number>({ pool, topics: config.events.topics, applySettlements: async () => {}, settlementStatement });
+      const hooked = { ...call('t-stmt-hook', 1), hooks: [{ write: async (_tx: unknown, c: CallRecord) => void written.push(c.row.call_id) }] };
+      await Promise.all([recorder.record(call('t-stmt-hook', 2)), recorder.record(hooked)]);
+      expect(counts).toEqual({ queries: 0, connects: 1 });
+      expect(written).toEqual([hooked.row.call_id]);
+      expect(await rowsOf('t-stmt-hook')).toEqual({ calls: 2, events: 2 });
+    });
+
+    it('a statement that fails (a dropped connection) is retried as a transaction, and the batch is written once', async () => {
+      const { pool, counts } = counting(db.pool, { failFirstQuery: true });
+      const applied: number[] = [];
+      const recorder = createCallRecorder<number>({ pool, topics: config.events.topics, applySettlements: async (_tx, s) => void applied.push(...s), settlementStatement });
+      await Promise.all([21, 22].map((cost) => recorder.record(call('t-stmt-retry', cost))));
+      expect(counts).toEqual({ queries: 1, connects: 1 });
+      expect(await rowsOf('t-stmt-retry')).toEqual({ calls: 2, events: 2 });
+      expect(applied).toEqual([21, 22]);
+    });
   });
 });
