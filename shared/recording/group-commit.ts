@@ -78,7 +78,8 @@ export class GroupCommitter<T> {
       try {
         written = await this.writeAlone(this.pool, items);
       } catch {
-        // The statement rolled back whole; the transaction is this batch's one retry.
+        // The statement wrote nothing (or committed and only its answer was lost: then the retry fails
+        // on the calls' primary keys instead of writing them twice). The transaction is the one retry.
         return inTransaction();
       }
       if (written) return;
