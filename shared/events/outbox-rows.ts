@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/index.js';
+import { statementParams, type Bind } from '../db/params.js';
+import { takeLease } from './lease.js';
 
 /** An unpublished outbox row, as the relay reads it. */
 export interface OutboxRow {
@@ -15,26 +17,43 @@ export interface OutboxRow {
 const COLUMNS = 'o.id, o.event_id, o.event_type, o.topic, o.ordering_key, o.attributes, o.payload, o.attempts';
 
 /**
+ * One relay round's start in one statement: takes or renews the lease (see takeLease) and, only while
+ * it is held, selects the publishable rows. `leader` false: another instance holds it (and no rows).
+ */
+export async function leadAndSelect(
+  db: Queryable,
+  lease: { name: string; holder: string; seconds: number },
+  limit: number,
+  opts: { ignoreBackoff?: boolean } = {},
+): Promise<{ leader: boolean; rows: OutboxRow[] }> {
+  const { params, bind } = statementParams();
+  // One row at least: the lease's answer, joined to each selected row (none when not held or none ready).
+  const { rows } = await db.query<{ leader: boolean } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>(
+    `WITH lease AS (${takeLease(lease.name, lease.holder, lease.seconds, bind)})
+     SELECT l.leader, r.* FROM (SELECT EXISTS (SELECT 1 FROM lease) AS leader) l
+       LEFT JOIN (${publishable(limit, opts, bind, 'EXISTS (SELECT 1 FROM lease)')}) r ON true
+      ORDER BY r.id`,
+    params,
+  );
+  const leader = rows[0]?.leader === true;
+  return { leader, rows: leader ? rows.filter((row): row is typeof row & OutboxRow => row.id !== null).map(({ leader: _, ...row }) => row) : [] };
+}
+
+/**
  * Unpublished rows in id order. A key whose oldest unpublished row is waiting out its backoff is skipped
  * entirely, so no later row of that key can be published before it (per-tenant order). With
- * ignoreBackoff (a final flush), every unpublished row is eligible.
+ * ignoreBackoff (a final flush), every unpublished row is eligible. Nothing unless `onlyIf` holds.
  */
-export async function selectPublishable(db: Queryable, limit: number, opts: { ignoreBackoff?: boolean } = {}): Promise<OutboxRow[]> {
-  if (opts.ignoreBackoff) {
-    const { rows } = await db.query<OutboxRow>(`SELECT ${COLUMNS} FROM outbox o WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1`, [limit]);
-    return rows;
-  }
-  const { rows } = await db.query<OutboxRow>(
-    `WITH waiting AS (
+function publishable(limit: number, opts: { ignoreBackoff?: boolean }, bind: Bind, onlyIf: string): string {
+  // onlyIf is uncorrelated: Postgres checks it once, before reading the outbox at all.
+  if (opts.ignoreBackoff) return `SELECT ${COLUMNS} FROM outbox o WHERE ${onlyIf} AND o.published_at IS NULL ORDER BY o.id LIMIT ${bind(limit)}`;
+  return `WITH waiting AS (
        SELECT ordering_key, min(id) AS first_id FROM outbox
-        WHERE published_at IS NULL AND next_attempt_at > now()
+        WHERE ${onlyIf} AND published_at IS NULL AND next_attempt_at > now()
         GROUP BY ordering_key)
      SELECT ${COLUMNS} FROM outbox o LEFT JOIN waiting w ON w.ordering_key = o.ordering_key
-      WHERE o.published_at IS NULL AND (w.first_id IS NULL OR o.id < w.first_id)
-      ORDER BY o.id LIMIT $1`,
-    [limit],
-  );
-  return rows;
+      WHERE ${onlyIf} AND o.published_at IS NULL AND (w.first_id IS NULL OR o.id < w.first_id)
+      ORDER BY o.id LIMIT ${bind(limit)}`;
 }
 
 export async function markPublished(db: Queryable, ids: number[]): Promise<void> {

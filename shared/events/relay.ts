@@ -4,9 +4,9 @@ import type { RelaySettings } from '../config/index.js';
 import type { Queryable } from '../db/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { backoffDelayMs } from './backoff.js';
-import { acquireLease, releaseLease } from './lease.js';
+import { releaseLease } from './lease.js';
 import type { OutboxMetrics } from './metrics.js';
-import { markFailed, markPublished, selectPublishable, type OutboxRow } from './outbox-rows.js';
+import { leadAndSelect, markFailed, markPublished, type OutboxRow } from './outbox-rows.js';
 import { toError, type OutboundMessage, type Publisher, type PublishOutcome } from './publisher.js';
 import { settleBatch } from './settle.js';
 import { Sleeper } from './sleeper.js';
@@ -145,12 +145,9 @@ export class OutboxRelay {
   }
 
   private async round(opts: { ignoreBackoff: boolean }): Promise<RoundResult> {
-    const leader = await acquireLease(this.pool, this.leaseName, this.holderId, this.settings.leaseSeconds);
+    const { leader, rows } = await leadAndSelect(this.pool, { name: this.leaseName, holder: this.holderId, seconds: this.settings.leaseSeconds }, this.settings.batchSize, opts);
     this.noteLeadership(leader);
-    if (!leader) return { leader, ...IDLE_ROUND };
-
-    const rows = await selectPublishable(this.pool, this.settings.batchSize, opts);
-    if (rows.length === 0) return { leader, ...IDLE_ROUND };
+    if (!leader || rows.length === 0) return { leader, ...IDLE_ROUND };
 
     const outcomes = await this.publish(rows);
     const { published, failed, heldBack } = settleBatch(rows, outcomes);
