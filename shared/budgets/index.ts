@@ -4,7 +4,7 @@
  * the call order and the bound on overspend during a Redis failover are described in gate.ts.
  */
 export { createBudgetGate, applicablePeriods, type BudgetGate, type Reservation, type ReservedPeriod, type ReserveRequest } from './gate.js';
-export { applySettlements, chargeInStatement, type ChargeStatement, type Settlement, type SettledPeriod, type ThresholdCrossing } from './settle.js';
+export { applySettlements, chargeInStatement, type Settlement, type SettledPeriod, type ThresholdCrossing } from './settle.js';
 export { costMicros, worstCaseMicros, upperBoundTokens, type PriceTable, type TokenUsage } from './cost.js';
 export { reconcile, startBudgetReconciler, type BudgetReconciler, type ReconcileResult } from './reconcile.js';
 export { listBudgets, setBudgetLimits, type BudgetView, type BudgetLimitChange } from './admin.js';

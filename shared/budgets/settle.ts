@@ -1,6 +1,7 @@
 import type { EventTopics } from '../config/types.js';
 import type { Queryable } from '../db/index.js';
 import { statementParams, type Bind } from '../db/params.js';
+import type { SettlementStatement } from '../recording/calls.js';
 import { createEvent, enqueueMany, type BudgetThresholdCrossedData, type EventEnvelope } from '../events/index.js';
 import { scopeToCapability, type BudgetPeriod } from './periods.js';
 import { newlyReached, THRESHOLD_PERCENTS, thresholdBit, type ThresholdPercent } from './thresholds.js';
@@ -100,21 +101,14 @@ export async function applySettlements(tx: Queryable, settlements: readonly Sett
   return crossings;
 }
 
-/** The batch's charges as part of one recording statement (the call recorder's SettlementStatement). */
-export interface ChargeStatement {
-  /** A data-modifying CTE: the ledger upsert, returning each charged period row. */
-  cte: string;
-  /** An SQL condition over the CTE's rows (named by the argument): true when a period reached a threshold not announced yet. */
-  needsTransaction(rows: string): string;
-}
-
 /**
- * The charges of a batch for the call recorder's one-statement path, which has no room to announce a
- * threshold: a batch whose charges reach one must abandon that statement and be recorded in a
- * transaction, where applySettlements announces it. The condition is newlyReached's, in SQL, on the same
- * locked row versions, with the percents and bits bound from THRESHOLD_PERCENTS.
+ * The charges of a batch for the call recorder's one-statement path: the ledger upsert as a CTE, and, as
+ * needsTransaction, "a period reached a threshold not announced yet". That path has no room to announce
+ * one: such a batch abandons the statement and is recorded in a transaction, where applySettlements
+ * announces it. The condition is newlyReached's, in SQL, on the same locked row versions, with the
+ * percents and bits bound from THRESHOLD_PERCENTS.
  */
-export function chargeInStatement(settlements: readonly Settlement[], bind: Bind): ChargeStatement | undefined {
+export function chargeInStatement(settlements: readonly Settlement[], bind: Bind): SettlementStatement | undefined {
   const charges = aggregate(settlements);
   if (charges.length === 0) return undefined;
   const cte = upsertCharges(charges, bind);

@@ -1,16 +1,11 @@
 import type { Queryable } from '../db/index.js';
 import { statementParams, type Bind } from '../db/params.js';
 import { takeLease } from './lease.js';
+import type { OutboxInsertRow } from './outbox.js';
 
-/** An unpublished outbox row, as the relay reads it. */
-export interface OutboxRow {
+/** An unpublished outbox row, as the relay reads it: the row as inserted, with its id and attempts. */
+export interface OutboxRow extends OutboxInsertRow {
   id: number;
-  event_id: string;
-  event_type: string;
-  topic: string;
-  ordering_key: string;
-  attributes: Record<string, string>;
-  payload: unknown;
   attempts: number;
 }
 
