@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.js';
 import { IMAGE_NODE_OPTIONS } from '../infra/names.js';
@@ -20,6 +20,7 @@ import { loadConfig } from '../shared/config/index.js';
 import { DEFAULT_TEXT } from '../tests/fakes/http-fake.js';
 import { startFakeOpenAi } from '../tests/fakes/openai-vendor/server.js';
 import { drive, processCounters, type LoadResult } from './load.js';
+import { localPostgresPid, localRedisPid, readMachineCpu, type MachineParts } from './machine-cpu.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -61,6 +62,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
 
     const run = Date.now().toString(36);
     const orchestrator = () => processCounters(child.pid);
+    // Every part sharing the machine, so that a scenario's figures say where all of its CPU went.
+    const parts: MachineParts = {
+      ...(child.pid !== undefined ? { orchestratorPid: child.pid } : {}),
+      ...(await localPidOf('postgresPid', process.env.DATABASE_URL, localPostgresPid)),
+      ...(await localPidOf('redisPid', process.env.REDIS_URL, localRedisPid)),
+    };
+    const machine = () => readMachineCpu(parts);
     // The gateway path alone: a capability without retrieval (rag: false), every request a cache miss.
     const upsellOf = (roomType: string, i: number) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: { room_type: roomType, nights: 1 + (i % 14), guests: 2, arrival_date: '2027-03-14' }, guest: { tier: 'gold' } } }) });
     const upsell = (i: number) => upsellOf(`DLX-${run}-${i}`, i);
@@ -88,13 +96,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     let warmupSeconds = warmup;
     for (const [key, , request, group] of scenarios) {
       if (!selected(key, group)) continue;
-      results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, request, ...(rate ? { rate } : {}) });
+      results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, machine, request, ...(rate ? { rate } : {}) });
       warmupSeconds = 1;
     }
     const direct = await drive({
       url: fake.url,
       concurrency,
       seconds,
+      machine,
       ...(rate ? { rate } : {}),
       request: (i) => ({ path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `q${i}` }] }) }),
     });
@@ -116,6 +125,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const added = 'added_p50_ms' in r ? `  added p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms` : '';
       const cpu = r.cpu_us_per_request !== undefined ? `  orchestrator CPU ${r.cpu_us_per_request} µs/request, ${r.syscalls_per_request} syscalls/request` : '';
       say(`${name.padEnd(18)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors} ${JSON.stringify(r.statuses)}${added}${cpu}`);
+      if (r.machine_cpu_us_per_request) say(`${''.padEnd(18)} ${machineLine(r.machine_cpu_us_per_request)}`);
     }
     return figures;
   } finally {
@@ -131,6 +141,28 @@ const UPSELL_ANSWER = JSON.stringify({ offers: [{ code: 'LATE_CHECKOUT', title: 
 function schemaNameOf(body: Record<string, unknown>): string {
   const format = body.response_format as { json_schema?: { name?: string } } | undefined;
   return format?.json_schema?.name ?? '';
+}
+
+/** The machine's CPU per request by part, e.g. "machine CPU 2,431 µs/request (88 % of 2 cores busy): orchestrator 1,731, …". */
+function machineLine(m: NonNullable<LoadResult['machine_cpu_us_per_request']>): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const named: Array<[string, number | undefined]> = [
+    ['orchestrator', m.orchestrator],
+    ['postgres', m.postgres],
+    ['redis', m.redis],
+    ['load generator + fake', m.load_generator_and_fake],
+    ['other', m.other],
+  ];
+  const parts = named.flatMap(([name, v]) => (v === undefined ? [] : [`${name} ${n(v)}`])).join(', ');
+  const head = m.total !== undefined ? `machine CPU ${n(m.total)} µs/request (${m.busy_percent} % of ${os.availableParallelism()} cores busy, steal ${m.steal_percent} %): ` : 'CPU µs/request: ';
+  return head + parts;
+}
+
+/** A server's pid when it runs on this machine, under `key`; nothing when it is not configured or not local. */
+async function localPidOf(key: keyof MachineParts, url: string | undefined, find: (url: string) => Promise<number | undefined>): Promise<Partial<MachineParts>> {
+  if (!url) return {};
+  const pid = await find(url).catch(() => undefined);
+  return pid === undefined ? {} : { [key]: pid };
 }
 
 function withAdded(r: LoadResult, direct: LoadResult) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { machineCpuPerRequest, type MachineCpu } from './machine-cpu.js';
 
 export interface LoadResult {
   requests: number;
@@ -14,6 +15,8 @@ export interface LoadResult {
   cpu_us_per_request?: number;
   /** Read- and write-type system calls of the measured process per request in the window (when `process` was given). */
   syscalls_per_request?: number;
+  /** CPU per request of every part of the machine, and how busy its cores were (when `machine` was given). */
+  machine_cpu_us_per_request?: ReturnType<typeof machineCpuPerRequest>;
 }
 
 /** Cumulative counters of the process under test, read from /proc. */
@@ -48,6 +51,8 @@ export async function drive(opts: {
    * the provider are shared between concurrent calls (pipelining, group commit).
    */
   process?: () => ProcessCounters | undefined;
+  /** Cumulative CPU of the machine's parts (see machine-cpu.ts), read at the same moments as `process`. */
+  machine?: () => MachineCpu;
 }): Promise<LoadResult> {
   const target = new URL(opts.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
@@ -74,7 +79,13 @@ export async function drive(opts: {
     });
 
   let atStart: ProcessCounters | undefined;
-  const startTimer = setTimeout(() => (atStart = opts.process?.()), Math.max(0, warmupEnd - Date.now()));
+  let machineAtStart: MachineCpu | undefined;
+  let measuredFrom = 0;
+  const startTimer = setTimeout(() => {
+    atStart = opts.process?.();
+    machineAtStart = opts.machine?.();
+    measuredFrom = performance.now();
+  }, Math.max(0, warmupEnd - Date.now()));
   const record = (status: number, ms: number) => {
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status !== 200) errors++;
@@ -117,6 +128,8 @@ export async function drive(opts: {
   else await Promise.all(Array.from({ length: opts.concurrency }, worker));
   clearTimeout(startTimer);
   const atEnd = opts.process?.();
+  const machineAtEnd = opts.machine?.();
+  const measuredSeconds = (performance.now() - measuredFrom) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN).toFixed(2));
@@ -125,7 +138,9 @@ export async function drive(opts: {
     atStart && atEnd && latencies.length > 0
       ? { cpu_us_per_request: Math.round(perRequest((atEnd.cpuSeconds - atStart.cpuSeconds) * 1e6)), syscalls_per_request: Number(perRequest(atEnd.syscalls - atStart.syscalls).toFixed(1)) }
       : {};
-  return { requests: latencies.length, errors, statuses, seconds: opts.seconds, rps: Math.round(latencies.length / opts.seconds), p50_ms: pct(50), p90_ms: pct(90), p99_ms: pct(99), ...cpu };
+  const machine =
+    machineAtStart && machineAtEnd && latencies.length > 0 ? { machine_cpu_us_per_request: machineCpuPerRequest(machineAtStart, machineAtEnd, latencies.length, measuredSeconds) } : {};
+  return { requests: latencies.length, errors, statuses, seconds: opts.seconds, rps: Math.round(latencies.length / opts.seconds), p50_ms: pct(50), p90_ms: pct(90), p99_ms: pct(99), ...cpu, ...machine };
 }
 
 /** Cumulative user + system CPU seconds and system calls of a process, from /proc (Linux); undefined elsewhere. */
