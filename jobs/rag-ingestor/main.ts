@@ -59,6 +59,9 @@ try {
     progress?.stop();
     progress = undefined;
     for (const failure of summary.failures) logger.error({ uri: failure.uri, reason: failure.reason }, `skipped ${failure.uri}: ${failure.reason}`);
+    if ('notMerged' in summary.fullTextIndex) {
+      logger.warn({ reason: summary.fullTextIndex.notMerged }, 'the full-text index keeps its pending entries until autovacuum merges them: searches read them meanwhile');
+    }
     // Through the logger (one synchronous stream with the lines above), as the run's last line.
     logger[summary.failures.length > 0 ? 'warn' : 'info'](
       {
@@ -72,6 +75,7 @@ try {
         chunks: summary.chunks,
         embedded: summary.embedded,
         mode: summary.mode,
+        full_text_index: summary.fullTextIndex,
         failures: summary.failures,
         seconds: Math.round(summary.seconds * 1000) / 1000,
       },

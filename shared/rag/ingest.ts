@@ -5,6 +5,7 @@ import { chunkDocument, contextualText, CHUNKER_VERSION, type ChunkOptions } fro
 import { extractDocument, formatOf } from './extract/index.js';
 import { deleteDocuments, replaceDocument, storedDocuments, type ChunkRow, type StoredDocument } from './store.js';
 import { canBulkLoad, startBulkLoad, type BulkLoad } from './bulk-load.js';
+import { mergePendingFullTextEntries } from './full-text-index.js';
 import { DocumentError } from './types.js';
 import { VECTOR_DIMENSIONS } from './vector.js';
 
@@ -68,6 +69,11 @@ export interface IngestSummary {
   /** How the chunks were written: document by document, or staged and indexed once (a tenant's first big ingest). */
   mode: 'incremental' | 'bulk';
   failures: Array<{ uri: string; reason: string }>;
+  /**
+   * Pages of the full-text index's pending list merged at the end of an incremental run (see
+   * full-text-index.ts), or why they could not be (the run's chunks are written either way).
+   */
+  fullTextIndex: { pendingPagesMerged: number } | { notMerged: string };
   seconds: number;
 }
 
@@ -108,7 +114,15 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     throw new IngestError(`cannot list the source ${opts.source.scope.prefix}: ${(err as Error).message}`, { cause: err });
   }
   const stored = [...(await storedDocuments(opts.pool, opts.tenantId, opts.corpus, opts.source.scope.prefix)).values()].filter((d) => inScope(d.sourceUri) && mine(d.sourceUri));
-  const summary: IngestSummary = { documents: { added: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, ignored: 0 }, chunks: 0, embedded: 0, mode: 'incremental', failures: [], seconds: 0 };
+  const summary: IngestSummary = {
+    documents: { added: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, ignored: 0 },
+    chunks: 0,
+    embedded: 0,
+    mode: 'incremental',
+    failures: [],
+    fullTextIndex: { pendingPagesMerged: 0 },
+    seconds: 0,
+  };
   if (listed.length === 0 && stored.length > 0 && !opts.source.scope.exact && !opts.allowEmpty) {
     throw new IngestError(`the source ${opts.source.scope.prefix} lists no documents but ${stored.length} are stored; pass --allow-empty to delete them`);
   }
@@ -178,6 +192,15 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const listedUris = new Set(listed.map((o) => o.uri));
   const gone: StoredDocument[] = stored.filter((d) => !listedUris.has(d.sourceUri));
   summary.documents.deleted = await deleteDocuments(opts.pool, opts.tenantId, opts.corpus, gone.map((d) => d.id));
+  // Chunks written into the live partition went through the GIN index's pending list; a bulk load built
+  // its indexes whole. A failed merge costs search speed until autovacuum, not data: report it, go on.
+  if (summary.mode === 'incremental' && summary.chunks > 0) {
+    try {
+      summary.fullTextIndex = { pendingPagesMerged: await mergePendingFullTextEntries(opts.pool, opts.tenantId) };
+    } catch (err) {
+      summary.fullTextIndex = { notMerged: (err as Error).message };
+    }
+  }
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }

@@ -5,6 +5,7 @@ import { localSource } from '../../jobs/rag-ingestor/sources/local.js';
 import { createLocalHashingEmbedder } from '../../shared/providers/embeddings/local-hashing.js';
 import { ProviderError } from '../../shared/providers/errors.js';
 import type { EmbeddingProvider } from '../../shared/providers/port.js';
+import { mergePendingFullTextEntries } from '../../shared/rag/full-text-index.js';
 import { ingest, IngestError, shardOf, type IngestOptions } from '../../shared/rag/ingest.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 import { copyCorpus, CORPUS_FILES } from '../fixtures/rag/corpus.js';
@@ -42,6 +43,9 @@ describe('rag ingest: sync a corpus from a local directory', () => {
       [file],
     )).rows;
 
+  // Merges what is left in the tenant partition's GIN pending list and says how many pages that was.
+  const pendingFullTextPages = (tenantId: string) => mergePendingFullTextEntries(db.pool, tenantId);
+
   beforeAll(async () => {
     db = await testDatabase();
     dir = copyCorpus({ corruptPdf: true });
@@ -67,11 +71,51 @@ describe('rag ingest: sync a corpus from a local directory', () => {
     expect(doc.rows[0]).toMatchObject({ title: 'Pet policy', chunk_count: 5, content_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
+  it('an incremental run leaves no pending entries in the full-text index: searches do not read them', async () => {
+    // The first run wrote document by document into the tenant's live partition. A new document now goes
+    // through the GIN index's pending list, which the run merges before it ends.
+    writeFileSync(path.join(dir, 'late-arrivals.md'), '# Late arrivals\n\nReception is staffed all night; the night porter hands out keys after midnight.\n');
+    try {
+      const summary = await run();
+      expect(summary.documents).toMatchObject({ added: 1 });
+      expect(summary.fullTextIndex).toEqual({ pendingPagesMerged: expect.any(Number) });
+      expect((summary.fullTextIndex as { pendingPagesMerged: number }).pendingPagesMerged).toBeGreaterThan(0);
+      expect(await pendingFullTextPages('hotel-a')).toBe(0);
+    } finally {
+      rmSync(path.join(dir, 'late-arrivals.md'));
+      await run();
+    }
+  });
+
+  it('a full-text merge that fails is reported; the run and its chunks stand', async () => {
+    writeFileSync(path.join(dir, 'quiet-hours.md'), '# Quiet hours\n\nFrom 22:00 to 07:00 guests keep noise down in rooms and corridors.\n');
+    // The database refuses the merge as it does for a role that does not own the index.
+    const pool = new Proxy(db.pool, {
+      get(target, prop, receiver) {
+        if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
+        return (text: unknown, ...rest: unknown[]) =>
+          typeof text === 'string' && text.includes('gin_clean_pending_list')
+            ? Promise.reject(new Error('must be owner of index rag_chunks_t_tsv_idx'))
+            : (target.query as (...a: unknown[]) => unknown)(text, ...rest);
+      },
+    });
+    try {
+      const summary = await run({ pool });
+      expect(summary.documents).toMatchObject({ added: 1, failed: 1 });
+      expect(summary.fullTextIndex).toEqual({ notMerged: 'must be owner of index rag_chunks_t_tsv_idx' });
+      expect(await chunksOf('quiet-hours.md')).toHaveLength(1);
+    } finally {
+      rmSync(path.join(dir, 'quiet-hours.md'));
+      await run();
+    }
+  });
+
   it('second run over the same source: every document unchanged, no embedding work', async () => {
     const before = embedder.calls;
     const summary = await run();
     expect(summary.documents).toEqual({ added: 0, updated: 0, unchanged: CORPUS_FILES, deleted: 0, failed: 1, ignored: 0 });
     expect(summary.chunks).toBe(0);
+    expect(summary.fullTextIndex).toEqual({ pendingPagesMerged: 0 });
     expect(embedder.calls).toBe(before);
   });
 
