@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- gateway [--seconds N] [--warmup N] [--concurrency N] [--only <scenario>] [--cost-model] [--json]` (build first: `npm run build`).
+ * `npm run bench -- gateway [--seconds N] [--warmup N] [--concurrency N] [--only <scenario>] [--cost-model] [--rag-chunks N] [--json]` (build first: `npm run build`).
  * The orchestrator (built, one process) against DATABASE_URL / REDIS_URL (real servers; embedded defaults
  * when unset, reported as such) with a zero-latency OpenAI-protocol fake as its only vendor. Drives, at
  * `concurrency` connections: cache-miss invokes of a capability without retrieval (reservation.upsell_offer),
- * cache-miss invokes of one with retrieval (support.policy_answer), and non-streaming chat completions;
- * then the fake directly with the same load. Prints requests/s, p50/p99, the latency the gateway adds, and
- * the orchestrator's CPU time and system calls per request. --cost-model first drives cheaper requests
+ * cache-miss invokes of one with retrieval (support.policy_answer, over a synthetic policy corpus of
+ * `--rag-chunks` chunks for the tenant, see policy-corpus.ts), and non-streaming chat completions (the same
+ * capability); then the fake directly with the same load. Prints requests/s, p50/p99, the latency the gateway
+ * adds, the orchestrator's CPU time and system calls per request, and every part of the machine's CPU per
+ * request (machine-cpu.ts). --cost-model first drives cheaper requests
  * (an unknown path, an invalid input, a cache hit) so that each layer's share of a call's CPU shows.
  * BENCH_STDOUT=1 shows the orchestrator's log lines (they go to /dev/null otherwise, as cheap as they get).
  */
@@ -20,6 +22,7 @@ import { loadConfig } from '../shared/config/index.js';
 import { DEFAULT_TEXT } from '../tests/fakes/http-fake.js';
 import { startFakeOpenAi } from '../tests/fakes/openai-vendor/server.js';
 import { drive, processCounters, type LoadResult } from './load.js';
+import { ingestPolicyCorpus, policyQuestions } from './policy-corpus.js';
 import { localPostgresPid, localRedisPid, readMachineCpu, type MachineParts } from './machine-cpu.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
@@ -35,6 +38,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   // --only <scenario key, e.g. invoke_upsell>: one scenario (and the fake directly), for comparing a change quickly.
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const costModel = args.includes('--cost-model');
+  const ragChunks = arg('--rag-chunks', 2000);
   const say = (s: string) => !quiet && process.stdout.write(`${s}\n`);
 
   // Each capability gets an answer valid for its output schema (the fake's default is a policy answer).
@@ -53,6 +57,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const config = loadConfig({ env: { APP_ENV: 'dev', DATA_DIR: dataDir } });
     const mint = (tenant: string, scope: string) => mintDevToken({ dataDir, tenant, scope, issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: 3600 });
     const tenant = 'bench-tenant';
+    // The tenant's policy corpus (--rag-chunks, default 2,000; 0: none), so that retrieval searches real
+    // chunks. Only on a real database: the embedded one belongs to the orchestrator's process.
+    const corpusChunks = process.env.DATABASE_URL && ragChunks > 0 ? await ingestPolicyCorpus(process.env.DATABASE_URL, config, tenant, ragChunks) : 0;
     const admin = await mint('platform', 'platform.admin');
     // The bench measures the gateway, not the default quotas: lift the tenant's rate limits and budget.
     await put(`${url}/admin/flags`, admin, { flags: [{ key: 'rate_limits', tenant_id: tenant, enabled: true, value: { requestsPerMinute: 10_000_000, tokensPerMinute: 2_000_000_000 } }] });
@@ -73,8 +80,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const upsellOf = (roomType: string, i: number) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: { room_type: roomType, nights: 1 + (i % 14), guests: 2, arrival_date: '2027-03-14' }, guest: { tier: 'gold' } } }) });
     const upsell = (i: number) => upsellOf(`DLX-${run}-${i}`, i);
     // With retrieval (rag: true): query embedding + hybrid search on every call, before the provider.
-    const rag = (i: number) => ({ path: '/v1/capabilities/support.policy_answer/invoke', headers, body: JSON.stringify({ input: { question: `Question ${run}-${i}: when is check-in?`, language: 'en' } }) });
-    const chat = (i: number) => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: `Chat ${run}-${i}: is parking free?`, language: 'en' }) }] }) });
+    // Questions of words of the tenant's corpus, new to this run (every one a cache miss).
+    const question = policyQuestions(Date.now() % 2 ** 31);
+    const rag = () => ({ path: '/v1/capabilities/support.policy_answer/invoke', headers, body: JSON.stringify({ input: { question: question(), language: 'en' } }) });
+    const chat = () => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: question(), language: 'en' }) }] }) });
     // The cost model (--cost-model): what each layer of a call adds in orchestrator CPU, cheapest first.
     const notFound = () => ({ path: '/v1/no-such-route', headers, body: '{}' });
     const invalidInput = () => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: {} } }) });
@@ -114,12 +123,13 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       concurrency,
       ...(rate ? { rate } : {}),
       seconds,
+      rag_corpus_chunks: corpusChunks,
       warmup_seconds: warmup,
       ...Object.fromEntries(Object.entries(results).map(([key, r]) => [key, withAdded(r, direct)])),
       direct_fake: direct,
     };
     const load = rate ? `open loop at ${rate} req/s on up to ${concurrency} connections` : `${concurrency} connections`;
-    say(`gateway bench: ${figures.database} + ${figures.key_value}, ${load}, ${seconds} s per scenario after ${warmup} s of warm-up, one orchestrator process`);
+    say(`gateway bench: ${figures.database} + ${figures.key_value}, ${load}, ${seconds} s per scenario after ${warmup} s of warm-up, one orchestrator process; the tenant's RAG corpus holds ${corpusChunks} chunks`);
     const rows = [...scenarios.filter(([key]) => results[key]).map(([key, name]) => [name, withAdded(results[key]!, direct)] as const), ['fake directly', direct] as const];
     for (const [name, r] of rows) {
       const added = 'added_p50_ms' in r ? `  added p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms` : '';
