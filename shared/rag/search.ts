@@ -1,5 +1,4 @@
 import type { Pool } from '../db/index.js';
-import { fuseRanks } from './rrf.js';
 import { questionWords, toVectorBinary, toVectorLiteral, TS_CONFIG, VECTOR_DIMENSIONS } from './vector.js';
 
 export interface SearchSettings {
@@ -90,8 +89,14 @@ const EF_WITHOUT_ITERATIVE_SCAN = 400;
  */
 export const HNSW_ORDER = `(embedding::halfvec(${VECTOR_DIMENSIONS})) <=> ($1::vector)::halfvec(${VECTOR_DIMENSIONS})`;
 
+/**
+ * k of reciprocal rank fusion (Cormack et al., 2009), which fuses the search's two lists: score = Σ 1 / (k +
+ * rank) over the lists that found a chunk (1-based ranks). k damps the lead of a single list's top ranks.
+ */
+export const RRF_K = 60;
+
 // Bump the suffix whenever the statement's text changes: a name is bound to its text for the session.
-const HYBRID_SEARCH_STATEMENT = 'rag_hybrid_search_v3';
+const HYBRID_SEARCH_STATEMENT = 'rag_hybrid_search_v4';
 
 /** Matches per question word the full-text fallback ranks (see the any_word step of hybridSearch). */
 export const ANY_WORD_PER_WORD = 50;
@@ -101,7 +106,8 @@ const preparedEf = new WeakMap<object, number>();
 
 /**
  * The hybrid search statement. Parameters: $1 the query vector (binary), $2 the tenant, $3 the corpora,
- * $4 candidates per list, $5 the question, $6 its words (questionWords).
+ * $4 candidates per list, $5 the question, $6 its words (questionWords), $7 the fusion's k (RRF_K), $8 the
+ * hits to return (top K).
  */
 export const HYBRID_SEARCH_SQL = `WITH nearest AS MATERIALIZED (
          SELECT id, embedding <=> $1::vector AS distance
@@ -141,14 +147,21 @@ export const HYBRID_SEARCH_SQL = `WITH nearest AS MATERIALIZED (
          SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank
            FROM (SELECT id, score FROM all_words UNION ALL SELECT id, score FROM any_word) t
        ), hits AS (
-         SELECT coalesce(v.id, t.id) AS id, v.rank AS vector_rank, t.rank AS text_rank
+         -- Reciprocal rank fusion (RRF_K): Σ 1 / (k + rank) over the lists that found the chunk, in float8 as
+         -- a JS number would add it; best first, ties to the better vector rank, then the id. Only the top $8
+         -- are read in full: the other candidates' texts would be fetched, sent and parsed for nothing.
+         SELECT coalesce(v.id, t.id) AS id, v.rank AS vector_rank, t.rank AS text_rank,
+                coalesce(1::float8 / ($7 + v.rank), 0) + coalesce(1::float8 / ($7 + t.rank), 0) AS score
            FROM vector_hits v FULL JOIN text_hits t ON t.id = v.id
+          ORDER BY score DESC, vector_rank NULLS LAST, id
+          LIMIT $8
        )
-       SELECT h.id, h.vector_rank, h.text_rank, c.text, c.heading_path, c.position, c.page,
+       SELECT h.id, h.score, h.vector_rank, h.text_rank, c.text, c.heading_path, c.position, c.page,
               d.id AS document_id, d.source_uri, d.title
          FROM hits h
          JOIN rag_chunks c ON c.id = h.id AND c.tenant_id = $2
-         JOIN rag_documents d ON d.id = c.document_id AND d.tenant_id = $2`;
+         JOIN rag_documents d ON d.id = c.document_id AND d.tenant_id = $2
+        ORDER BY h.score DESC, h.vector_rank NULLS LAST, h.id`;
 
 /**
  * Hybrid search within one tenant's corpora: the nearest chunks by cosine distance (HNSW; iterative scan
@@ -172,7 +185,7 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
       preparedEf.set(client, ef);
     }
     const { rows } = await client.query<{
-      id: string; vector_rank: string | null; text_rank: string | null; text: string; heading_path: string[]; position: number; page: number | null;
+      id: string; score: number; text: string; heading_path: string[]; position: number; page: number | null;
       document_id: string; source_uri: string; title: string;
     }>({
       // Named: each pooled connection parses it once instead of on every search (it is still planned with
@@ -180,10 +193,9 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
       // one namespace of prepared statements).
       name: features.sharedSession ? undefined : HYBRID_SEARCH_STATEMENT,
       text: HYBRID_SEARCH_SQL,
-      values: [vector, q.tenantId, q.corpora, candidates, q.text, questionWords(q.text)],
+      values: [vector, q.tenantId, q.corpora, candidates, q.text, questionWords(q.text), RRF_K, q.topK],
     });
-    const fused = fuseRanks(rows.map((r) => ({ ...r, vectorRank: r.vector_rank === null ? null : Number(r.vector_rank), textRank: r.text_rank === null ? null : Number(r.text_rank) })));
-    return fused.slice(0, q.topK).map((r) => ({
+    return rows.map((r) => ({
       chunkId: r.id,
       score: r.score,
       text: r.text,

@@ -6,7 +6,7 @@ import { loadConfig } from '../../shared/config/index.js';
 import { createLocalHashingEmbedder } from '../../shared/providers/embeddings/local-hashing.js';
 import { ingest } from '../../shared/rag/ingest.js';
 import { createRetriever } from '../../shared/rag/retriever.js';
-import { HYBRID_SEARCH_SQL, hybridSearch, vectorFeatures } from '../../shared/rag/search.js';
+import { HYBRID_SEARCH_SQL, hybridSearch, RRF_K, vectorFeatures } from '../../shared/rag/search.js';
 import { partitionNameOf } from '../../shared/rag/partitions.js';
 import { questionWords, toVectorBinary } from '../../shared/rag/vector.js';
 import { createPool } from '../../shared/db/index.js';
@@ -99,6 +99,33 @@ describe('hybrid retrieval (pgvector HNSW + full text, fused by RRF)', () => {
     for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
   });
 
+  it('fuses the two lists in SQL: Σ 1/(60 + rank), best first, ties to the better vector rank, then the id; only the top K are read', async () => {
+    const question = 'Can I bring my dog to the spa?';
+    const vector = (await embedder.embed([question])).vectors[0]!;
+    const searchSql = async (topK: number) =>
+      (await db.pool.query<{ id: string; score: number; vector_rank: string | null; text_rank: string | null }>(HYBRID_SEARCH_SQL, [toVectorBinary(vector), 'hotel-a', ['policies'], candidates, question, questionWords(question), RRF_K, topK])).rows;
+    // 8 candidates per list, fewer than the corpus' chunks, so that each list finds chunks the other does not.
+    const candidates = 8;
+    const all = await searchSql(1000);
+    // Both lists contribute, and some chunks are in both (otherwise this would test one list's order only).
+    expect(all.some((r) => r.vector_rank !== null && r.text_rank !== null)).toBe(true);
+    expect(all.some((r) => r.vector_rank === null) && all.some((r) => r.text_rank === null)).toBe(true);
+    // The score is exactly what a JS number gives for the same ranks, and the order is the fusion's.
+    const rank = (v: string | null) => (v === null ? null : Number(v));
+    const reference = all.map((r) => ({
+      id: r.id,
+      vectorRank: rank(r.vector_rank),
+      score: (rank(r.vector_rank) ? 1 / (RRF_K + rank(r.vector_rank)!) : 0) + (rank(r.text_rank) ? 1 / (RRF_K + rank(r.text_rank)!) : 0),
+    }));
+    expect(all.map((r) => r.score)).toEqual(reference.map((r) => r.score));
+    const fused = [...reference].sort((a, b) => b.score - a.score || (a.vectorRank ?? Infinity) - (b.vectorRank ?? Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    expect(all.map((r) => r.id)).toEqual(fused.map((r) => r.id));
+    // Top K: the first K of the same fusion, nothing else read.
+    expect((await searchSql(3)).map((r) => r.id)).toEqual(all.slice(0, 3).map((r) => r.id));
+    const hits = await hybridSearch(db.pool, await vectorFeatures(db.pool), { ...config.rag, candidates }, { tenantId: 'hotel-a', corpora: ['policies'], text: question, vector, topK: 3 });
+    expect(hits.map((h) => [h.chunkId, h.score])).toEqual(all.slice(0, 3).map((r) => [r.id, r.score]));
+  });
+
   it('when no chunk holds every word of the question, the chunks holding any of them are ranked (full-text fallback)', async () => {
     // "zebra" is only in hotel B's VIP document, the other word in no chunk. The vector points at the parking
     // chunk, so the VIP chunk can only come first through the full-text half.
@@ -115,7 +142,7 @@ describe('hybrid retrieval (pgvector HNSW + full text, fused by RRF)', () => {
 
   it('a search reads its tenant’s partition only, and looks chunks up by tenant and id', async () => {
     const vector = (await embedder.embed(['parking'])).vectors[0]!;
-    const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${HYBRID_SEARCH_SQL}`, [toVectorBinary(vector), 'hotel-a', ['policies'], 40, 'parking garage price', questionWords('parking garage price')]);
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${HYBRID_SEARCH_SQL}`, [toVectorBinary(vector), 'hotel-a', ['policies'], 40, 'parking garage price', questionWords('parking garage price'), RRF_K, 5]);
     const relations = new Set<string>();
     const pkeyConditions: string[] = [];
     const walk = (node: Record<string, unknown>) => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { chunkDocument, contextualText } from '../../shared/rag/chunker.js';
-import { fuseRanks } from '../../shared/rag/rrf.js';
 import { questionWords, toVectorArrayBinary, toVectorBinary, toVectorLiteral } from '../../shared/rag/vector.js';
 import { estimateTokens } from '../../shared/providers/tokens.js';
 import type { ExtractedDocument } from '../../shared/rag/types.js';
@@ -71,18 +70,6 @@ describe('chunking along structure', () => {
 });
 
 describe('search helpers', () => {
-  it('reciprocal rank fusion favours candidates both lists found, ties broken by vector rank then id', () => {
-    const fused = fuseRanks([
-      { id: 'a', vectorRank: 1, textRank: null },
-      { id: 'b', vectorRank: 3, textRank: 2 },
-      { id: 'c', vectorRank: null, textRank: 1 },
-      { id: 'd', vectorRank: 2, textRank: null },
-    ]);
-    expect(fused.map((f) => f.id)).toEqual(['b', 'a', 'c', 'd']);
-    expect(fused[0]!.score).toBeCloseTo(1 / 63 + 1 / 62, 12);
-    expect(fuseRanks([{ id: 'y', vectorRank: null, textRank: 1 }, { id: 'x', vectorRank: null, textRank: 1 }]).map((f) => f.id)).toEqual(['x', 'y']);
-  });
-
   it('full-text query: the question’s distinct words, without any tsquery syntax getting through', () => {
     expect(questionWords("Can I bring my dog? (it's small) & cute! Dog")).toEqual(['can', 'i', 'bring', 'my', 'dog', 'it', 's', 'small', 'cute']);
     expect(questionWords('!!! ???')).toEqual([]);
