@@ -1,5 +1,5 @@
 import type { Pool } from '../db/index.js';
-import { questionWords, toVectorBinary, toVectorLiteral, TS_CONFIG, VECTOR_DIMENSIONS } from './vector.js';
+import { questionWords, toVectorBinary, toVectorLiteral, TS_CONFIG, TS_STEMMER, VECTOR_DIMENSIONS } from './vector.js';
 
 export interface SearchSettings {
   /** Candidates taken from each list (vector, full text) before fusion. */
@@ -96,7 +96,7 @@ export const HNSW_ORDER = `(embedding::halfvec(${VECTOR_DIMENSIONS})) <=> ($1::v
 export const RRF_K = 60;
 
 // Bump the suffix whenever the statement's text changes: a name is bound to its text for the session.
-const HYBRID_SEARCH_STATEMENT = 'rag_hybrid_search_v4';
+const HYBRID_SEARCH_STATEMENT = 'rag_hybrid_search_v5';
 
 /** Matches per question word the full-text fallback ranks (see the any_word step of hybridSearch). */
 export const ANY_WORD_PER_WORD = 50;
@@ -138,7 +138,9 @@ export const HYBRID_SEARCH_SQL = `WITH nearest AS MATERIALIZED (
                      SELECT id FROM rag_chunks
                       WHERE tenant_id = $2 AND corpus = ANY($3::text[]) AND tsv @@ to_tsquery('${TS_CONFIG}', w.word)
                       LIMIT ${ANY_WORD_PER_WORD}) m
-                  WHERE NOT EXISTS (SELECT 1 FROM all_words)) matched
+                  -- A stop word has no lexeme: to_tsquery would ignore it and send the client a NOTICE saying so,
+                  -- one per stop word and search ("can", "I", "my" in "Can I bring my dog?").
+                  WHERE NOT EXISTS (SELECT 1 FROM all_words) AND ts_lexize('${TS_STEMMER}', w.word) <> '{}') matched
            JOIN rag_chunks c ON c.tenant_id = $2 AND c.id = matched.id,
                 to_tsquery('${TS_CONFIG}', array_to_string($6::text[], ' | ')) AS query
           ORDER BY score DESC, c.id

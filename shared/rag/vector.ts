@@ -60,6 +60,8 @@ export function toVectorArrayBinary(vectors: readonly (readonly number[])[], vec
 
 /** Postgres' text search configuration for chunks and queries (stemming, stop words). */
 export const TS_CONFIG = 'english';
+/** The dictionary TS_CONFIG stems words with; it answers no lexeme for a stop word. */
+export const TS_STEMMER = 'english_stem';
 
 /**
  * A question's distinct words (lower case, at most `maxWords`), each a to_tsquery operand on its own: the

@@ -140,6 +140,21 @@ describe('hybrid retrieval (pgvector HNSW + full text, fused by RRF)', () => {
     expect(a.some((h) => h.text.includes('ZEBRA'))).toBe(false);
   });
 
+  it('the full-text fallback skips stop words without a NOTICE for each (the client would parse one per word and search)', async () => {
+    const pool = createPool({ url: db.url, max: 1 });
+    const notices: string[] = [];
+    pool.on('connect', (client) => client.on('notice', (n) => notices.push(n.message ?? '')));
+    try {
+      const vector = (await embedder.embed(['The parking garage costs EUR 18 per 24 hours'])).vectors[0]!;
+      // No chunk holds every word, so each word is looked up alone: "can", "i", "my", "the" are stop words.
+      const hits = await hybridSearch(pool, await vectorFeatures(pool), config.rag, { tenantId: 'hotel-b', corpora: ['policies'], text: 'Can I see my zebra at the xylophonic?', vector, topK: 3 });
+      expect(hits[0]!.text).toContain('ZEBRA-42');
+      expect(notices).toEqual([]);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('a search reads its tenant’s partition only, and looks chunks up by tenant and id', async () => {
     const vector = (await embedder.embed(['parking'])).vectors[0]!;
     const { rows } = await db.pool.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${HYBRID_SEARCH_SQL}`, [toVectorBinary(vector), 'hotel-a', ['policies'], 40, 'parking garage price', questionWords('parking garage price'), RRF_K, 5]);
