@@ -18,7 +18,7 @@ import { createSnapshotUrls } from '../../shared/snapshots/index.js';
 import { createPushTokenVerifier } from '../../shared/auth/push-token.js';
 import { handleDelivery, subscribeLocalCommands } from '../../shared/async-inference/index.js';
 import { asyncInferenceDeps } from './routes/pubsub-push.js';
-import { startDedupePruner, startHitlExpiry } from './hitl-expiry.js';
+import { startDedupePruner, startHitlExpiry, startOutboxPruner } from './maintenance.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.logLevel, name: 'orchestrator' });
@@ -45,6 +45,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const pushVerifier = await createPushTokenVerifier({ pushAuth: config.pushAuth, appEnv: config.appEnv, dataDir: config.dataDir, logger });
   const hitlExpiry = startHitlExpiry({ config, pool: db.pool, logger, onExpired: () => relay.wake() });
   const dedupePruner = startDedupePruner({ config, pool: db.pool, logger });
+  const outboxRetention = startOutboxPruner({ config, pool: db.pool, logger });
   // Embedded: commands published on the in-process bus reach the same handler as Pub/Sub pushes.
   if (publisher instanceof LocalEventBus) {
     const asyncDeps = asyncInferenceDeps({ config, pool: db.pool, inference: wiring.inference, logger, registry: metrics.registry });
@@ -77,6 +78,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
     steps: [
       { name: 'hitl-expiry', run: () => hitlExpiry.stop() },
       { name: 'dedupe-pruner', run: () => dedupePruner.stop() },
+      { name: 'outbox-pruner', run: () => outboxRetention.stop() },
       { name: 'inference', run: () => wiring.close() },
       { name: 'relay', run: async (ms) => { await relay.flush(ms); await relay.stop(); } },
       { name: 'publisher', run: () => publisher.close() },

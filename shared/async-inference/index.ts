@@ -6,4 +6,4 @@ export { subscribeLocalCommands } from './local-delivery.js';
 export { pushAuthUnavailable, transientFailure, requestInProgress, isRetryable } from './errors.js';
 export { UNATTRIBUTED_TENANT } from './result-events.js';
 export { asyncCommandCounter } from './metrics.js';
-export { DedupePruner, pruneDedupeRows } from './pruner.js';
+export { dedupePruner, pruneDedupeRows } from './pruner.js';

@@ -1,5 +1,5 @@
 import type { Pool } from '../db/index.js';
-import { LeasedLoop } from '../db/leased-loop.js';
+import { Pruner } from '../db/pruner.js';
 import type { Logger } from '../telemetry/index.js';
 
 /**
@@ -23,42 +23,13 @@ export async function pruneDedupeRows(pool: Pool, retentionSeconds: number, batc
 }
 
 /** Prunes periodically; only the holder of the `async-dedupe-prune` lease does, so instances do not overlap. */
-export class DedupePruner {
-  private readonly loop: LeasedLoop<void>;
-
-  constructor(private readonly opts: { pool: Pool; retentionSeconds: number; intervalMs: number; logger: Pick<Logger, 'info' | 'warn'> }) {
-    // Held for two rounds: the leader keeps it while it lives, another instance takes over when it dies.
-    this.loop = new LeasedLoop({
-      pool: opts.pool,
-      lease: LEASE,
-      leaseSeconds: Math.ceil((opts.intervalMs * 2) / 1000),
-      intervalMs: opts.intervalMs,
-      idle: undefined,
-      work: () => this.prune(),
-      onLeaseError: (err) => opts.logger.warn({ err }, 'async inference: pruning dedupe rows failed; retrying next round'),
-    });
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  runOnce(): Promise<void> {
-    return this.loop.runOnce();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  private async prune(): Promise<void> {
-    try {
-      const deleted = await pruneDedupeRows(this.opts.pool, this.opts.retentionSeconds);
-      if (deleted > 0) this.opts.logger.info({ deleted }, 'async inference: old dedupe rows pruned');
-    } catch (err) {
-      this.opts.logger.warn({ err }, 'async inference: pruning dedupe rows failed; retrying next round');
-    }
-  }
+export function dedupePruner(opts: { pool: Pool; retentionSeconds: number; intervalMs: number; logger: Pick<Logger, 'info' | 'warn'> }): Pruner {
+  return new Pruner({
+    pool: opts.pool,
+    lease: 'async-dedupe-prune',
+    intervalMs: opts.intervalMs,
+    what: 'async inference dedupe rows',
+    prune: (pool) => pruneDedupeRows(pool, opts.retentionSeconds),
+    logger: opts.logger,
+  });
 }
-
-const LEASE = 'async-dedupe-prune';

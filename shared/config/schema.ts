@@ -279,7 +279,7 @@ export const configSchema = {
     events: {
       type: 'object',
       additionalProperties: false,
-      required: ['source', 'topics', 'relay'],
+      required: ['source', 'topics', 'relay', 'outboxRetention'],
       properties: {
         source: { type: 'string', minLength: 1 },
         topics: {
@@ -306,6 +306,15 @@ export const configSchema = {
             publishTimeoutMs: { type: 'integer', minimum: 100 },
             leaseSeconds: { type: 'integer', minimum: 2 },
             minRoundGapMs: { type: 'integer', minimum: 0, maximum: 1000 },
+          },
+        },
+        outboxRetention: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['retentionSeconds', 'pruneIntervalSeconds'],
+          properties: {
+            retentionSeconds: { type: 'integer', minimum: 3600 },
+            pruneIntervalSeconds: { type: 'integer', minimum: 60 },
           },
         },
       },

@@ -67,7 +67,13 @@ export interface Config {
   };
   /** Human review tasks. */
   hitl: { taskTtlSeconds: number; sweepIntervalSeconds: number };
-  events: { source: string; topics: EventTopics; relay: RelaySettings };
+  events: {
+    source: string;
+    topics: EventTopics;
+    relay: RelaySettings;
+    /** Published outbox rows are kept this long after they were written, then pruned every `pruneIntervalSeconds`. */
+    outboxRetention: { retentionSeconds: number; pruneIntervalSeconds: number };
+  };
   /** Keyed by capability key; `key` is filled in by the capability registry. */
   capabilities: Record<string, Omit<CapabilityDefinition, 'key'>>;
   /** `provider:model` → integer micro-dollars per million tokens. */

@@ -22,5 +22,6 @@ export type { Publisher, OutboundMessage, PublishOutcome } from './publisher.js'
 export type { PubSubPublisherOptions } from './pubsub-publisher.js';
 export { LocalEventBus, type LocalHandler, type DeliveredMessage } from './local-bus.js';
 export { OutboxRelay, type OutboxRelayOptions } from './relay.js';
+export { outboxPruner, prunePublishedOutboxRows } from './outbox-retention.js';
 export { registerOutboxMetrics, type OutboxMetrics } from './metrics.js';
 export { backoffDelayMs } from './backoff.js';
