@@ -153,7 +153,7 @@ function schemaNameOf(body: Record<string, unknown>): string {
   return format?.json_schema?.name ?? '';
 }
 
-/** The machine's CPU per request by part, e.g. "machine CPU 2,431 µs/request (88 % of 2 cores busy): orchestrator 1,731, …". */
+/** The machine's CPU per request by part, e.g. "machine CPU 2,431 µs/request (88 % of 2 cores busy, steal 0 %): orchestrator 1,731, …". */
 function machineLine(m: NonNullable<LoadResult['machine_cpu_us_per_request']>): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const named: Array<[string, number | undefined]> = [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { machineCpuPerRequest, type MachineCpu } from './machine-cpu.js';
+import { machineCpuPerRequest, parseProcStat, type MachineCpu } from './machine-cpu.js';
 
 export interface LoadResult {
   requests: number;
@@ -147,16 +147,12 @@ export async function drive(opts: {
 export function processCounters(pid: number | undefined): ProcessCounters | undefined {
   if (pid === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const stat = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    if (!stat) return undefined;
     const io = readFileSync(`/proc/${pid}/io`, 'utf8');
     const counter = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
-    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND, syscalls: counter('syscr') + counter('syscw') };
+    return { cpuSeconds: stat.cpuSeconds, syscalls: counter('syscr') + counter('syscw') };
   } catch {
     return undefined;
   }
 }
-
-// USER_HZ: 100 on every Linux architecture Node.js runs on.
-const CLOCK_TICKS_PER_SECOND = 100;
