@@ -59,6 +59,8 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
     },
     // A batch reaching a budget threshold is recorded in a transaction, where applySettlements announces it.
     settlementStatement: chargeInStatement,
+    // On a real Postgres (not the embedded one, whose connections share one session).
+    preparedStatements: Boolean(config.databaseUrl),
   });
   const apiKeyFor = await byokResolver(config, logger);
   const embedder = await configuredEmbedder(config);

@@ -38,7 +38,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const verifier = await createJwtVerifier({ auth: config.auth, dataDir: config.dataDir, appEnv: config.appEnv, logger });
   const publisher = await createPublisher(config, logger);
   const outboxMetrics = registerOutboxMetrics(metrics.registry, db.pool);
-  const relay = new OutboxRelay({ pool: db.pool, publisher, settings: config.events.relay, logger, metrics: outboxMetrics });
+  const relay = new OutboxRelay({ pool: db.pool, publisher, settings: config.events.relay, logger, metrics: outboxMetrics, preparedStatements: db.mode === 'external' });
   relay.start();
   const wiring = await wireInference({ config, pool: db.pool, kv, logger, metrics, onRecorded: () => relay.wake() });
   const snapshots = await createSnapshotUrls(config);

@@ -23,6 +23,8 @@ export interface OutboxRelayOptions {
   /** The lease row's name: one active relay per name across instances. */
   leaseName?: string;
   random?: () => number;
+  /** Prepare the relay's statements on each connection (a real Postgres; not the embedded one, see outbox-rows.ts). */
+  preparedStatements?: boolean;
 }
 
 interface RoundResult {
@@ -48,6 +50,7 @@ export class OutboxRelay {
   private readonly metrics: OutboxMetrics | undefined;
   private readonly leaseName: string;
   private readonly random: () => number;
+  private readonly prepared: boolean;
   private readonly sleeper = new Sleeper();
   // The minimum pause between rounds (settings.minRoundGapMs): only stop() ends it early.
   private readonly gap = new Sleeper();
@@ -65,6 +68,7 @@ export class OutboxRelay {
     this.metrics = opts.metrics;
     this.leaseName = opts.leaseName ?? 'outbox';
     this.random = opts.random ?? Math.random;
+    this.prepared = opts.preparedStatements ?? false;
     this.holderId = opts.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
@@ -145,7 +149,7 @@ export class OutboxRelay {
   }
 
   private async round(opts: { ignoreBackoff: boolean }): Promise<RoundResult> {
-    const { leader, rows } = await leadAndSelect(this.pool, { name: this.leaseName, holder: this.holderId, seconds: this.settings.leaseSeconds }, this.settings.batchSize, opts);
+    const { leader, rows } = await leadAndSelect(this.pool, { name: this.leaseName, holder: this.holderId, seconds: this.settings.leaseSeconds }, this.settings.batchSize, { ...opts, prepared: this.prepared });
     this.noteLeadership(leader);
     if (!leader || rows.length === 0) return { leader, ...IDLE_ROUND };
 
@@ -154,6 +158,7 @@ export class OutboxRelay {
     await markPublished(
       this.pool,
       published.map((p) => p.row.id),
+      { prepared: this.prepared },
     );
     await markFailed(
       this.pool,

@@ -78,6 +78,14 @@ export function createCallRecorder<S>(opts: {
    */
   settlementStatement?: (settlements: S[], bind: Bind) => SettlementStatement | undefined;
   maxBatch?: number;
+  /**
+   * Prepare the one-statement recording on each connection (a real Postgres; not the embedded database,
+   * whose connections share one session and so one namespace of statement names). Its text is the same for
+   * every batch (rows travel as JSON and arrays), so Postgres parses it once per connection and plans it once
+   * it settles on a generic plan: under load its planning took 453 µs per batch against 1,045 µs of execution
+   * (pg_stat_statements).
+   */
+  preparedStatements?: boolean;
   /** Batch size and commit time of each group commit (metrics). */
   observe?: (batchSize: number, seconds: number) => void;
 }): CallRecorder<S> {
@@ -115,7 +123,9 @@ export function createCallRecorder<S>(opts: {
       if (charges) ctes.push(`charges AS (${charges.cte})`);
       const guard = charges ? `SELECT abandon_statement('this batch is recorded in a transaction') WHERE ${charges.needsTransaction('charges')}` : 'SELECT 1';
       try {
-        await pool.query(`WITH ${ctes.join(',\n')}\n${guard}`, params);
+        // One name per text: with or without the charges (bump the suffix whenever the statement changes).
+        const name = opts.preparedStatements ? { name: charges ? 'record_calls_charged_v1' : 'record_calls_v1' } : {};
+        await pool.query({ ...name, text: `WITH ${ctes.join(',\n')}\n${guard}`, values: params });
         return true;
       } catch (err) {
         if ((err as { code?: unknown } | null)?.code === ABANDONED) return false;

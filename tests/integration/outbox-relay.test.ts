@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import type { EventTopics, RelaySettings } from '../../shared/config/index.js';
-import { withTransaction } from '../../shared/db/index.js';
+import { createPool, withTransaction } from '../../shared/db/index.js';
 import {
   createEvent,
   enqueue,
@@ -190,6 +190,39 @@ describe('outbox relay with the real Pub/Sub client against the wire fake', () =
     expect(rows[0]).toEqual({ n: events.length + 1, attempts: 0 });
     expect(await metricValue('outbox_published_total')).toBe(events.length + 1);
     expect(await metricValue('outbox_unpublished_events')).toBe(0);
+  });
+
+  it('with prepared statements, each connection parses a round of statements once, and they stay usable for a flush', async () => {
+    // One connection, so that every round runs on the session whose prepared statements are read below.
+    const pool = createPool({ url: db.url, max: 1 });
+    const relay = new OutboxRelay({ pool, publisher, settings: SETTINGS, logger, preparedStatements: true });
+    try {
+      const events: EventEnvelope[] = [];
+      for (let round = 0; round < 8; round++) {
+        const batch = inferenceEvents(1, round);
+        events.push(...batch);
+        await commit(batch);
+        expect(await relay.runOnce()).toBe(TENANTS.length);
+      }
+      const last = inferenceEvents(1, 8);
+      events.push(...last);
+      await commit(last);
+      await relay.flush(5_000);
+      expectExactlyOnceInOrder(fake.messages(TOPICS.inference), events);
+      expect(await unpublishedCount()).toBe(0);
+      const { rows } = await pool.query<{ name: string; generic_plans: string; custom_plans: string }>(
+        `SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'outbox%' ORDER BY name`,
+      );
+      // A flush selects regardless of backoff: a statement of its own. Each mark follows a select that found rows.
+      expect(rows.map((r) => [r.name, Number(r.generic_plans) + Number(r.custom_plans)])).toEqual([
+        ['outbox_lead_and_select_all_v1', 2],
+        ['outbox_lead_and_select_v1', 8],
+        ['outbox_mark_published_v1', 9],
+      ]);
+    } finally {
+      await relay.stop();
+      await pool.end();
+    }
   });
 
   it('keeps events while Pub/Sub is unavailable, then publishes all of them once, in order per tenant', async () => {

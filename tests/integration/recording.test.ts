@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config/index.js';
 import { createEvent } from '../../shared/events/index.js';
-import type { Pool } from '../../shared/db/index.js';
+import { createPool, type Pool } from '../../shared/db/index.js';
 import { createCallRecorder, type CallRecord } from '../../shared/recording/calls.js';
 import { GroupCommitter } from '../../shared/recording/group-commit.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
@@ -162,6 +162,31 @@ describe('call recording (group commit)', () => {
       // Nothing of the abandoned statement is left: the settlements were applied by the transaction alone.
       expect(await settledTenants('t-stmt-1')).toEqual(['t-stmt-1']);
       expect(applied).toEqual([12, 13, 14]);
+    });
+
+    it('prepares the statement on its connection (one name with charges, one without): parsed once, then planned generically', async () => {
+      // One connection, so that every batch runs on the session whose prepared statements are read below.
+      const pool = createPool({ url: db.url, max: 1 });
+      try {
+        const recorder = createCallRecorder<number>({ pool, topics: config.events.topics, applySettlements: async () => {}, settlementStatement, preparedStatements: true });
+        for (let i = 0; i < 8; i++) {
+          await recorder.record(call('t-stmt-prepared', 100 + i));
+          await recorder.record({ ...call('t-stmt-prepared', 0), settlement: undefined });
+        }
+        expect(await rowsOf('t-stmt-prepared')).toEqual({ calls: 16, events: 16 });
+        const { rows } = await pool.query<{ name: string; generic_plans: string; custom_plans: string }>(
+          `SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'record_calls%' ORDER BY name`,
+        );
+        expect(rows.map((r) => [r.name, Number(r.generic_plans) + Number(r.custom_plans)])).toEqual([['record_calls_charged_v1', 8], ['record_calls_v1', 8]]);
+        // Postgres tries five custom plans, then keeps the generic one: no more planning per batch.
+        for (const r of rows) expect(Number(r.generic_plans)).toBeGreaterThan(0);
+        // An abandoned run of the prepared statement leaves it usable: the batch goes the transaction's way.
+        await recorder.record(call('t-stmt-prepared', 13));
+        await recorder.record(call('t-stmt-prepared', 200));
+        expect(await rowsOf('t-stmt-prepared')).toEqual({ calls: 18, events: 18 });
+      } finally {
+        await pool.end();
+      }
     });
 
     it('writes a batch with a hook in a transaction', async () => {
