@@ -35,7 +35,16 @@ export interface InferenceWiring {
  * Builds the inference pipeline's steps from the config; which providers run is decided by
  * shared/providers/configured.ts (credentials configured → enabled).
  */
-export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyValueAdapter; logger: Logger; metrics: Metrics; onRecorded?: () => void }): Promise<InferenceWiring> {
+export async function wireInference(opts: {
+  config: Config;
+  pool: Pool;
+  kv: KeyValueAdapter;
+  logger: Logger;
+  metrics: Metrics;
+  /** Prepare the recording statement on each connection: only where each is a session of its own (Database.sessionPerConnection). */
+  preparedStatements?: boolean;
+  onRecorded?: () => void;
+}): Promise<InferenceWiring> {
   const { config, pool, kv, logger } = opts;
   const capabilities = createCapabilityRegistry(config.capabilities);
   const flags = createFlagReader({ db: pool, refreshMs: config.routing.flagsRefreshSeconds * 1000, logger });
@@ -59,8 +68,7 @@ export async function wireInference(opts: { config: Config; pool: Pool; kv: KeyV
     },
     // A batch reaching a budget threshold is recorded in a transaction, where applySettlements announces it.
     settlementStatement: chargeInStatement,
-    // On a real Postgres (not the embedded one, whose connections share one session).
-    preparedStatements: Boolean(config.databaseUrl),
+    preparedStatements: opts.preparedStatements ?? false,
   });
   const apiKeyFor = await byokResolver(config, logger);
   const embedder = await configuredEmbedder(config);

@@ -38,9 +38,9 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const verifier = await createJwtVerifier({ auth: config.auth, dataDir: config.dataDir, appEnv: config.appEnv, logger });
   const publisher = await createPublisher(config, logger);
   const outboxMetrics = registerOutboxMetrics(metrics.registry, db.pool);
-  const relay = new OutboxRelay({ pool: db.pool, publisher, settings: config.events.relay, logger, metrics: outboxMetrics, preparedStatements: db.mode === 'external' });
+  const relay = new OutboxRelay({ pool: db.pool, publisher, settings: config.events.relay, logger, metrics: outboxMetrics, preparedStatements: db.sessionPerConnection });
   relay.start();
-  const wiring = await wireInference({ config, pool: db.pool, kv, logger, metrics, onRecorded: () => relay.wake() });
+  const wiring = await wireInference({ config, pool: db.pool, kv, logger, metrics, preparedStatements: db.sessionPerConnection, onRecorded: () => relay.wake() });
   const snapshots = await createSnapshotUrls(config);
   const pushVerifier = await createPushTokenVerifier({ pushAuth: config.pushAuth, appEnv: config.appEnv, dataDir: config.dataDir, logger });
   const hitlExpiry = startHitlExpiry({ config, pool: db.pool, logger, onExpired: () => relay.wake() });

@@ -8,6 +8,12 @@ export interface Database {
   url: string;
   /** 'external': DATABASE_URL; 'embedded-owner': this process serves PGlite; 'embedded-client': another process does. */
   mode: 'external' | 'embedded-owner' | 'embedded-client';
+  /**
+   * Whether each pooled connection is a session of its own, so statements may be prepared on it under a
+   * fixed name. Not on the embedded database (PGlite), whose connections share one session, also when
+   * DATABASE_URL points at it.
+   */
+  sessionPerConnection: boolean;
   close(): Promise<void>;
 }
 
@@ -21,14 +27,15 @@ export async function openDatabase(config: Config, opts: { log?: (msg: string) =
   if (config.databaseUrl) {
     if (config.db.autoMigrate) await runMigrations({ url: config.databaseUrl, log: opts.log });
     const pool = createPool({ url: config.databaseUrl, ...poolOpts });
-    return { pool, url: config.databaseUrl, mode: 'external', close: () => pool.end() };
+    const { rows } = await pool.query<{ server: string }>('SELECT version() AS server');
+    return { pool, url: config.databaseUrl, mode: 'external', sessionPerConnection: !rows[0]?.server.includes('PGlite'), close: () => pool.end() };
   }
   const running = await findRunningEmbeddedServer(config.dataDir);
   if (running) {
     opts.log?.(`using the embedded database already served at ${running}`);
     if (config.db.autoMigrate) await runMigrations({ url: running, log: opts.log });
     const pool = createPool({ url: running, ...poolOpts });
-    return { pool, url: running, mode: 'embedded-client', close: () => pool.end() };
+    return { pool, url: running, mode: 'embedded-client', sessionPerConnection: false, close: () => pool.end() };
   }
   const server = await startEmbeddedServer({ dataDir: config.dataDir });
   try {
@@ -43,6 +50,7 @@ export async function openDatabase(config: Config, opts: { log?: (msg: string) =
     pool,
     url: server.url,
     mode: 'embedded-owner',
+    sessionPerConnection: false,
     async close() {
       await pool.end();
       await server.stop();

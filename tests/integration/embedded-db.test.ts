@@ -1,9 +1,10 @@
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../shared/config/index.js';
 import { findRunningEmbeddedServer, openDatabase, pendingMigrations, type Database } from '../../shared/db/index.js';
+import { testDatabase } from '../support/db.js';
 
 /** The embedded mode `npm start` and the jobs use when DATABASE_URL is unset. */
 describe('embedded database (PGlite + pgvector over pglite-socket)', () => {
@@ -18,6 +19,7 @@ describe('embedded database (PGlite + pgvector over pglite-socket)', () => {
     const owner = await openDatabase(config);
     open.push(owner);
     expect(owner.mode).toBe('embedded-owner');
+    expect(owner.sessionPerConnection).toBe(false);
     expect(await pendingMigrations(owner.pool)).toEqual([]);
     await owner.pool.query(`INSERT INTO tenants (tenant_id) VALUES ('embedded-t1')`);
     expect(await findRunningEmbeddedServer(dataDir)).toBe(owner.url);
@@ -27,6 +29,11 @@ describe('embedded database (PGlite + pgvector over pglite-socket)', () => {
     const client = await openDatabase(config);
     open.push(client);
     expect(client.mode).toBe('embedded-client');
+    expect(client.sessionPerConnection).toBe(false);
+    // DATABASE_URL may name the embedded server too (tests do): still one session, so nothing is prepared.
+    const byUrl = await openDatabase(loadConfig({ env: { DATA_DIR: dataDir, DATABASE_URL: client.url } }));
+    expect([byUrl.mode, byUrl.sessionPerConnection]).toEqual(['external', false]);
+    await byUrl.close();
     const { rows } = await client.pool.query(`SELECT tenant_id FROM tenants WHERE tenant_id = 'embedded-t1'`);
     expect(rows).toHaveLength(1);
     await client.close();
@@ -60,5 +67,22 @@ describe('embedded database (PGlite + pgvector over pglite-socket)', () => {
     const other = mkdtempSync(path.join(tmpdir(), 'aiorch-embedded-'));
     writeFileSync(path.join(other, 'pg.lock'), String(process.ppid));
     await expect(openDatabase(loadConfig({ env: { DATA_DIR: other, DATABASE_URL: '' } }))).rejects.toThrow(/held by process \d+/);
+  });
+});
+
+describe('a database named by DATABASE_URL', () => {
+  it('is a session per connection on Postgres (statements may be prepared there), one shared session on PGlite', async () => {
+    const db = await testDatabase();
+    try {
+      const opened = await openDatabase(loadConfig({ env: { DATABASE_URL: db.url } }));
+      try {
+        expect(opened.mode).toBe('external');
+        expect(opened.sessionPerConnection).toBe(inject('templateDatabase') !== null);
+      } finally {
+        await opened.close();
+      }
+    } finally {
+      await db.close();
+    }
   });
 });
