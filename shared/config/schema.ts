@@ -306,6 +306,8 @@ export const configSchema = {
             publishTimeoutMs: { type: 'integer', minimum: 100 },
             leaseSeconds: { type: 'integer', minimum: 2 },
             minRoundGapMs: { type: 'integer', minimum: 0, maximum: 1000 },
+            settledAfterMs: { type: 'integer', minimum: 0 },
+            fullScanIntervalMs: { type: 'integer', minimum: 1000 },
           },
         },
         outboxRetention: {

@@ -24,6 +24,14 @@ export interface RelaySettings {
    * at once.
    */
   minRoundGapMs?: number;
+  /**
+   * How long after a row was written every transaction that wrote an outbox row has surely ended (longer
+   * than any such transaction; default 60 s): the relay's scan floor rises only over rows that old (see
+   * shared/events/scan-floor.ts).
+   */
+  settledAfterMs?: number;
+  /** Every so often a relay round reads from the first row anyway, a safety net under the floor (default 300 s). */
+  fullScanIntervalMs?: number;
 }
 
 export interface Config {

@@ -13,26 +13,36 @@ const COLUMNS = 'o.id, o.event_id, o.event_type, o.topic, o.ordering_key, o.attr
 
 /**
  * One relay round's start in one statement: takes or renews the lease (see takeLease) and, only while
- * it is held, selects the publishable rows. `leader` false: another instance holds it (and no rows).
+ * it is held, selects the publishable rows with an id of at least `fromId` (see ScanFloor). `leader` false:
+ * another instance holds it (and no rows). Also the table's highest id and the lowest id at or above
+ * `fromId` waiting out a backoff, which the scan floor advances by.
  */
 export async function leadAndSelect(
   db: Queryable,
   lease: { name: string; holder: string; seconds: number },
   limit: number,
-  opts: { ignoreBackoff?: boolean; prepared?: boolean } = {},
-): Promise<{ leader: boolean; rows: OutboxRow[] }> {
+  opts: { ignoreBackoff?: boolean; prepared?: boolean; fromId?: number } = {},
+): Promise<{ leader: boolean; rows: OutboxRow[]; maxId: number | null; lowestWaitingId: number | null }> {
   const { params, bind } = statementParams();
+  const held = 'EXISTS (SELECT 1 FROM lease)';
+  const from = bind(opts.fromId ?? 0);
   // One row at least: the lease's answer, joined to each selected row (none when not held or none ready).
-  const { rows } = await db.query<{ leader: boolean } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>({
-    ...preparedAs(opts.prepared, opts.ignoreBackoff ? 'outbox_lead_and_select_all_v1' : 'outbox_lead_and_select_v1'),
+  const { rows } = await db.query<{ leader: boolean; max_id: number | null; lowest_waiting_id: number | null } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>({
+    ...preparedAs(opts.prepared, opts.ignoreBackoff ? 'outbox_lead_and_select_all_v2' : 'outbox_lead_and_select_v2'),
     text: `WITH lease AS (${takeLease(lease.name, lease.holder, lease.seconds, bind)})
-     SELECT l.leader, r.* FROM (SELECT EXISTS (SELECT 1 FROM lease) AS leader) l
-       LEFT JOIN (${publishable(limit, opts, bind, 'EXISTS (SELECT 1 FROM lease)')}) r ON true
+     SELECT l.leader, l.max_id, l.lowest_waiting_id, r.*
+       FROM (SELECT ${held} AS leader,
+                    (SELECT max(id) FROM outbox WHERE ${held}) AS max_id,
+                    (SELECT min(id) FROM outbox
+                      WHERE ${held} AND id >= ${from} AND published_at IS NULL AND next_attempt_at > now()) AS lowest_waiting_id) l
+       LEFT JOIN (${publishable(limit, opts, bind, held, from)}) r ON true
       ORDER BY r.id`,
     values: params,
   });
-  const leader = rows[0]?.leader === true;
-  return { leader, rows: leader ? rows.filter((row): row is typeof row & OutboxRow => row.id !== null).map(({ leader: _, ...row }) => row) : [] };
+  const first = rows[0];
+  const leader = first?.leader === true;
+  const selected = leader ? rows.filter((row): row is typeof row & OutboxRow => row.id !== null).map(({ leader: _, max_id: _m, lowest_waiting_id: _w, ...row }) => row) : [];
+  return { leader, rows: selected, maxId: leader ? (first?.max_id ?? null) : null, lowestWaitingId: leader ? (first?.lowest_waiting_id ?? null) : null };
 }
 
 /**
@@ -40,15 +50,15 @@ export async function leadAndSelect(
  * entirely, so no later row of that key can be published before it (per-tenant order). With
  * ignoreBackoff (a final flush), every unpublished row is eligible. Nothing unless `onlyIf` holds.
  */
-function publishable(limit: number, opts: { ignoreBackoff?: boolean }, bind: Bind, onlyIf: string): string {
+function publishable(limit: number, opts: { ignoreBackoff?: boolean }, bind: Bind, onlyIf: string, from: string): string {
   // onlyIf is uncorrelated: Postgres checks it once, before reading the outbox at all.
-  if (opts.ignoreBackoff) return `SELECT ${COLUMNS} FROM outbox o WHERE ${onlyIf} AND o.published_at IS NULL ORDER BY o.id LIMIT ${bind(limit)}`;
+  if (opts.ignoreBackoff) return `SELECT ${COLUMNS} FROM outbox o WHERE ${onlyIf} AND o.id >= ${from} AND o.published_at IS NULL ORDER BY o.id LIMIT ${bind(limit)}`;
   return `WITH waiting AS (
        SELECT ordering_key, min(id) AS first_id FROM outbox
-        WHERE ${onlyIf} AND published_at IS NULL AND next_attempt_at > now()
+        WHERE ${onlyIf} AND id >= ${from} AND published_at IS NULL AND next_attempt_at > now()
         GROUP BY ordering_key)
      SELECT ${COLUMNS} FROM outbox o LEFT JOIN waiting w ON w.ordering_key = o.ordering_key
-      WHERE ${onlyIf} AND o.published_at IS NULL AND (w.first_id IS NULL OR o.id < w.first_id)
+      WHERE ${onlyIf} AND o.id >= ${from} AND o.published_at IS NULL AND (w.first_id IS NULL OR o.id < w.first_id)
       ORDER BY o.id LIMIT ${bind(limit)}`;
 }
 

@@ -7,6 +7,7 @@ import { backoffDelayMs } from './backoff.js';
 import { releaseLease } from './lease.js';
 import type { OutboxMetrics } from './metrics.js';
 import { leadAndSelect, markFailed, markPublished, type OutboxRow } from './outbox-rows.js';
+import { ScanFloor } from './scan-floor.js';
 import { toError, type OutboundMessage, type Publisher, type PublishOutcome } from './publisher.js';
 import { settleBatch } from './settle.js';
 import { Sleeper } from './sleeper.js';
@@ -51,6 +52,7 @@ export class OutboxRelay {
   private readonly leaseName: string;
   private readonly random: () => number;
   private readonly prepared: boolean;
+  private readonly floor: ScanFloor;
   private readonly sleeper = new Sleeper();
   // The minimum pause between rounds (settings.minRoundGapMs): only stop() ends it early.
   private readonly gap = new Sleeper();
@@ -69,6 +71,7 @@ export class OutboxRelay {
     this.leaseName = opts.leaseName ?? 'outbox';
     this.random = opts.random ?? Math.random;
     this.prepared = opts.preparedStatements ?? false;
+    this.floor = new ScanFloor({ settledAfterMs: opts.settings.settledAfterMs ?? 60_000, fullScanIntervalMs: opts.settings.fullScanIntervalMs ?? 300_000 });
     this.holderId = opts.holderId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
@@ -77,6 +80,11 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+  }
+
+  /** The id this relay's rounds read from (shared/events/scan-floor.ts); 0 when it reads from the first row. */
+  get scanFloor(): number {
+    return this.floor.value;
   }
 
   /** Ends the idle wait early: call after committing a transaction that enqueued events. */
@@ -149,11 +157,24 @@ export class OutboxRelay {
   }
 
   private async round(opts: { ignoreBackoff: boolean }): Promise<RoundResult> {
-    const { leader, rows } = await leadAndSelect(this.pool, { name: this.leaseName, holder: this.holderId, seconds: this.settings.leaseSeconds }, this.settings.batchSize, { ...opts, prepared: this.prepared });
+    const startedAt = performance.now();
+    // A flush (shutdown) reads every unpublished row; a round reads from the scan floor up.
+    const from = opts.ignoreBackoff ? 0 : this.floor.from(startedAt);
+    const { leader, rows, maxId, lowestWaitingId } = await leadAndSelect(
+      this.pool,
+      { name: this.leaseName, holder: this.holderId, seconds: this.settings.leaseSeconds },
+      this.settings.batchSize,
+      { ...opts, prepared: this.prepared, fromId: from },
+    );
+    const observedAt = performance.now();
     this.noteLeadership(leader);
-    if (!leader || rows.length === 0) return { leader, ...IDLE_ROUND };
+    if (!leader) {
+      // Another instance publishes meanwhile: what this one knew about the table no longer holds.
+      this.floor.reset();
+      return { leader, ...IDLE_ROUND };
+    }
 
-    const outcomes = await this.publish(rows);
+    const outcomes = rows.length > 0 ? await this.publish(rows) : [];
     const { published, failed, heldBack } = settleBatch(rows, outcomes);
     await markPublished(
       this.pool,
@@ -164,6 +185,12 @@ export class OutboxRelay {
       this.pool,
       failed.map(({ row, error }) => ({ id: row.id, error: error.message, delayMs: this.backoff(row.attempts + 1) })),
     );
+    // The lowest row this round leaves unpublished: failed or held back, waiting out a backoff, or past a full batch.
+    const left = [...failed.map((f) => f.row.id), ...heldBack.map((r) => r.id)];
+    if (lowestWaitingId !== null) left.push(lowestWaitingId);
+    if (rows.length >= this.settings.batchSize) left.push(rows[rows.length - 1]!.id + 1);
+    if (!opts.ignoreBackoff) this.floor.advance({ startedAt, observedAt, from, maxId, lowestUnpublished: left.length > 0 ? Math.min(...left) : null });
+    if (rows.length === 0) return { leader, ...IDLE_ROUND };
 
     for (const { row } of published) this.metrics?.published.inc({ topic: row.topic });
     for (const { row } of failed) this.metrics?.failures.inc({ topic: row.topic });
