@@ -34,7 +34,8 @@ export async function prunePublishedOutboxRows(pool: Pool, retentionSeconds: num
     );
     const page = rows[0]!;
     deleted += Number(page.deleted);
-    if (Number(page.scanned) < batch || page.reached_retained === true || page.last_id === null) break;
+    // A short page was the table's end; a full one has a last id.
+    if (Number(page.scanned) < batch || page.reached_retained === true) break;
     after = Number(page.last_id);
   }
   return deleted;

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import { statementParams, type Bind } from '../db/params.js';
+import { preparedAs, statementParams, type Bind } from '../db/params.js';
 import { takeLease } from './lease.js';
 import type { OutboxInsertRow } from './outbox.js';
 
@@ -27,6 +27,7 @@ export async function leadAndSelect(
   const held = 'EXISTS (SELECT 1 FROM lease)';
   const from = bind(opts.fromId ?? 0);
   // One row at least: the lease's answer, joined to each selected row (none when not held or none ready).
+  // Prepared, a round no longer plans longer than it runs (445 against 249 µs under load, pg_stat_statements).
   const { rows } = await db.query<{ leader: boolean; max_id: number | null; lowest_waiting_id: number | null } & { [K in keyof OutboxRow]: OutboxRow[K] | null }>({
     ...preparedAs(opts.prepared, opts.ignoreBackoff ? 'outbox_lead_and_select_all_v2' : 'outbox_lead_and_select_v2'),
     text: `WITH lease AS (${takeLease(lease.name, lease.holder, lease.seconds, bind)})
@@ -65,21 +66,11 @@ function publishable(limit: number, opts: { ignoreBackoff?: boolean }, bind: Bin
 export async function markPublished(db: Queryable, ids: number[], opts: { prepared?: boolean } = {}): Promise<void> {
   if (ids.length === 0) return;
   await db.query({
+    // Prepared: planned once, not at every round (123 µs of planning per round under load before).
     ...preparedAs(opts.prepared, 'outbox_mark_published_v1'),
     text: 'UPDATE outbox SET published_at = now(), next_attempt_at = NULL WHERE id = ANY($1::bigint[]) AND published_at IS NULL',
     values: [ids],
   });
-}
-
-/**
- * A statement's name when it is to be prepared: each pooled connection then parses it once, and Postgres
- * plans it once it settles on a generic plan, instead of parsing and planning it at every round (its plan
- * took longer than its execution: 445 against 249 µs per round under load, pg_stat_statements). Not on the
- * embedded database, whose connections share one session and so one namespace of statement names.
- * Bump a name's suffix whenever its statement's text changes: a name is bound to its text for the session.
- */
-function preparedAs(prepared: boolean | undefined, name: string): { name?: string } {
-  return prepared ? { name } : {};
 }
 
 export async function markFailed(db: Queryable, failures: Array<{ id: number; error: string; delayMs: number }>): Promise<void> {

@@ -24,7 +24,7 @@ export interface OutboxRelayOptions {
   /** The lease row's name: one active relay per name across instances. */
   leaseName?: string;
   random?: () => number;
-  /** Prepare the relay's statements on each connection (a real Postgres; not the embedded one, see outbox-rows.ts). */
+  /** Prepare the relay's statements on each connection (only where each is a session of its own, see db/params.ts preparedAs). */
   preparedStatements?: boolean;
 }
 

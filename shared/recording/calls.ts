@@ -1,6 +1,6 @@
 import type { EventTopics } from '../config/index.js';
 import type { Pool, PoolClient } from '../db/index.js';
-import { statementParams, type Bind } from '../db/params.js';
+import { preparedAs, statementParams, type Bind } from '../db/params.js';
 import { enqueueMany, insertOutboxRows, outboxRowsOf, validateEventData, type EventEnvelope } from '../events/index.js';
 import { GroupCommitter } from './group-commit.js';
 
@@ -123,8 +123,8 @@ export function createCallRecorder<S>(opts: {
       if (charges) ctes.push(`charges AS (${charges.cte})`);
       const guard = charges ? `SELECT abandon_statement('this batch is recorded in a transaction') WHERE ${charges.needsTransaction('charges')}` : 'SELECT 1';
       try {
-        // One name per text: with or without the charges (bump the suffix whenever the statement changes).
-        const name = opts.preparedStatements ? { name: charges ? 'record_calls_charged_v1' : 'record_calls_v1' } : {};
+        // One name per text: with or without the charges.
+        const name = preparedAs(opts.preparedStatements, charges ? 'record_calls_charged_v1' : 'record_calls_v1');
         await pool.query({ ...name, text: `WITH ${ctes.join(',\n')}\n${guard}`, values: params });
         return true;
       } catch (err) {
