@@ -24,6 +24,7 @@ import { startFakeOpenAi } from '../tests/fakes/openai-vendor/server.js';
 import { drive, processCounters, type LoadResult } from './load.js';
 import { ingestPolicyCorpus, policyQuestions } from './policy-corpus.js';
 import { localPostgresPid, localRedisPid, readMachineCpu, type MachineParts } from './machine-cpu.js';
+import { breakdownLine, parseServerMetrics, type ServerSnapshot } from './server-metrics.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -76,6 +77,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       ...(await localPidOf('redisPid', process.env.REDIS_URL, localRedisPid)),
     };
     const machine = () => readMachineCpu(parts);
+    // The orchestrator's own metrics: where a call's latency went, step by step (server-metrics.ts).
+    const serverMetrics = async (): Promise<ServerSnapshot> => parseServerMetrics(await (await fetch(`${url}/metrics`)).text());
     // The gateway path alone: a capability without retrieval (rag: false), every request a cache miss.
     const upsellOf = (roomType: string, i: number) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: { room_type: roomType, nights: 1 + (i % 14), guests: 2, arrival_date: '2027-03-14' }, guest: { tier: 'gold' } } }) });
     const upsell = (i: number) => upsellOf(`DLX-${run}-${i}`, i);
@@ -105,7 +108,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     let warmupSeconds = warmup;
     for (const [key, , request, group] of scenarios) {
       if (!selected(key, group)) continue;
-      results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, machine, request, ...(rate ? { rate } : {}) });
+      results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, machine, serverMetrics, request, ...(rate ? { rate } : {}) });
       warmupSeconds = 1;
     }
     const direct = await drive({
@@ -136,6 +139,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       const cpu = r.cpu_us_per_request !== undefined ? `  orchestrator CPU ${r.cpu_us_per_request} µs/request, ${r.syscalls_per_request} syscalls/request` : '';
       say(`${name.padEnd(18)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors} ${JSON.stringify(r.statuses)}${added}${cpu}`);
       if (r.machine_cpu_us_per_request) say(`${''.padEnd(18)} ${machineLine(r.machine_cpu_us_per_request)}`);
+      if (r.latency_breakdown) say(`${''.padEnd(18)} ${breakdownLine(r.latency_breakdown)}`);
     }
     return figures;
   } finally {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { machineCpuPerRequest, parseProcStat, type MachineCpu } from './machine-cpu.js';
+import { latencyBreakdown, type LatencyBreakdown, type ServerSnapshot } from './server-metrics.js';
 
 export interface LoadResult {
   requests: number;
@@ -17,6 +18,8 @@ export interface LoadResult {
   syscalls_per_request?: number;
   /** CPU per request of every part of the machine, and how busy its cores were (when `machine` was given). */
   machine_cpu_us_per_request?: ReturnType<typeof machineCpuPerRequest>;
+  /** Where the latency went, from the service's own metrics (when `serverMetrics` was given). */
+  latency_breakdown?: LatencyBreakdown;
 }
 
 /** Cumulative counters of the process under test, read from /proc. */
@@ -53,6 +56,8 @@ export async function drive(opts: {
   process?: () => ProcessCounters | undefined;
   /** Cumulative CPU of the machine's parts (see machine-cpu.ts), read at the same moments as `process`. */
   machine?: () => MachineCpu;
+  /** The service's metrics (see server-metrics.ts), read at the window's start and end. */
+  serverMetrics?: () => Promise<ServerSnapshot>;
 }): Promise<LoadResult> {
   const target = new URL(opts.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
@@ -80,10 +85,12 @@ export async function drive(opts: {
 
   let atStart: ProcessCounters | undefined;
   let machineAtStart: MachineCpu | undefined;
+  let serverAtStart: Promise<ServerSnapshot> | undefined;
   let measuredFrom = 0;
   const startTimer = setTimeout(() => {
     atStart = opts.process?.();
     machineAtStart = opts.machine?.();
+    serverAtStart = opts.serverMetrics?.();
     measuredFrom = performance.now();
   }, Math.max(0, warmupEnd - Date.now()));
   const record = (status: number, ms: number) => {
@@ -130,6 +137,7 @@ export async function drive(opts: {
   const atEnd = opts.process?.();
   const machineAtEnd = opts.machine?.();
   const measuredSeconds = (performance.now() - measuredFrom) / 1000;
+  const [serverStart, serverEnd] = serverAtStart ? await Promise.all([serverAtStart, opts.serverMetrics!()]) : [];
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN).toFixed(2));
@@ -140,7 +148,8 @@ export async function drive(opts: {
       : {};
   const machine =
     machineAtStart && machineAtEnd && latencies.length > 0 ? { machine_cpu_us_per_request: machineCpuPerRequest(machineAtStart, machineAtEnd, latencies.length, measuredSeconds) } : {};
-  return { requests: latencies.length, errors, statuses, seconds: opts.seconds, rps: Math.round(latencies.length / opts.seconds), p50_ms: pct(50), p90_ms: pct(90), p99_ms: pct(99), ...cpu, ...machine };
+  const breakdown = serverStart && serverEnd ? { latency_breakdown: latencyBreakdown(serverStart, serverEnd, latencies.length) } : {};
+  return { requests: latencies.length, errors, statuses, seconds: opts.seconds, rps: Math.round(latencies.length / opts.seconds), p50_ms: pct(50), p90_ms: pct(90), p99_ms: pct(99), ...cpu, ...machine, ...breakdown };
 }
 
 /** Cumulative user + system CPU seconds and system calls of a process, from /proc (Linux); undefined elsewhere. */
