@@ -13,6 +13,7 @@ import { createChainRunner, type ChainRunner } from '../../shared/routing/index.
 import { createCallRecorder } from '../../shared/recording/calls.js';
 import { createInferenceMetrics } from '../../shared/inference/metrics.js';
 import type { InferenceDeps } from '../../shared/inference/types.js';
+import { AfterAnswer } from '../../shared/inference/after-answer.js';
 import { createReviewQueue } from '../../shared/hitl/index.js';
 import type { EmbeddingProvider, ProviderName } from '../../shared/providers/port.js';
 import { configuredEmbedder, configuredLlmProviders } from '../../shared/providers/configured.js';
@@ -72,6 +73,7 @@ export async function wireInference(opts: {
   });
   const apiKeyFor = await byokResolver(config, logger);
   const embedder = await configuredEmbedder(config);
+  const afterAnswer = new AfterAnswer(logger);
 
   const inference: InferenceDeps = {
     config,
@@ -97,6 +99,7 @@ export async function wireInference(opts: {
     reviews: createReviewQueue({ topics: config.events.topics, source: config.events.source, taskTtlSeconds: config.hitl.taskTtlSeconds }),
     // The same embedder as the rag-ingestor job, so questions and chunks share one vector space.
     retriever: createRetriever({ pool, embedder, settings: config.rag, logger }),
+    afterAnswer,
   };
   return {
     inference,
@@ -111,6 +114,8 @@ export async function wireInference(opts: {
       flags.stop();
       reconciler.stop();
       await recorder.flush();
+      // Releases and cache writes of answered calls, before the key/value store closes.
+      await afterAnswer.settled();
       chain.close();
     },
   };

@@ -4,12 +4,13 @@ import { recordingFailed } from './errors.js';
 import { timed } from './metrics.js';
 import type { InferenceDeps } from './types.js';
 
-type Deps = Pick<InferenceDeps, 'recorder' | 'budgets' | 'logger' | 'metrics' | 'onRecorded'>;
+type Deps = Pick<InferenceDeps, 'recorder' | 'budgets' | 'logger' | 'metrics' | 'onRecorded' | 'afterAnswer'>;
 
 /**
  * The "settle and record" step of every paid call: its row, its event and its settled cost are committed
  * together (group commit), then its reservation is released. An answer whose call could not be recorded
- * is withheld (503 recording_failed).
+ * is withheld (503 recording_failed). With `deps.afterAnswer`, the release (and `alongsideRelease`) runs
+ * after the caller has its answer (after-answer.ts); without it, the caller waits for them.
  */
 export async function settleAndRecord(
   deps: Deps,
@@ -29,7 +30,9 @@ export async function settleAndRecord(
     throw recordingFailed(err);
   }
   deps.onRecorded?.();
-  await Promise.all([timed(deps.metrics, 'release', () => releaseAfterCommit(deps, reservation, costMicros)), alongsideRelease?.()]);
+  const release = () => Promise.all([timed(deps.metrics, 'release', () => releaseAfterCommit(deps, reservation, costMicros)), alongsideRelease?.()]);
+  if (deps.afterAnswer) deps.afterAnswer.run(release);
+  else await release();
 }
 
 /**

@@ -15,6 +15,7 @@ import type { ProviderName } from '../providers/port.js';
 import type { Retriever } from '../rag/retriever.js';
 import type { RecordHook } from '../recording/calls.js';
 import type { ReviewQueue } from '../hitl/open-review.js';
+import type { AfterAnswer } from './after-answer.js';
 
 /** Everything the pipeline's steps need, wired once by the composition root. */
 export interface InferenceDeps {
@@ -40,6 +41,8 @@ export interface InferenceDeps {
   retriever?: Retriever;
   /** Opens the review task of a `hitl: true` capability's draft (without it, drafts carry task_id null). */
   reviews?: ReviewQueue;
+  /** Runs a committed call's reservation release and cache write after its answer (without it: before). */
+  afterAnswer?: AfterAnswer;
 }
 
 export type Channel = 'invoke' | 'chat' | 'async';
