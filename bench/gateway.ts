@@ -1,13 +1,14 @@
 /**
- * `npm run bench -- gateway [--seconds N] [--warmup N] [--concurrency N] [--only <scenario>] [--cost-model] [--rag-chunks N] [--json]` (build first: `npm run build`).
+ * `npm run bench -- gateway [--seconds N] [--warmup N] [--concurrency N] [--rate N] [--only <scenario>] [--cost-model] [--rag-chunks N] [--json]` (build first: `npm run build`).
  * The orchestrator (built, one process) against DATABASE_URL / REDIS_URL (real servers; embedded defaults
  * when unset, reported as such) with a zero-latency OpenAI-protocol fake as its only vendor. Drives, at
- * `concurrency` connections: cache-miss invokes of a capability without retrieval (reservation.upsell_offer),
- * cache-miss invokes of one with retrieval (support.policy_answer, over a synthetic policy corpus of
- * `--rag-chunks` chunks for the tenant, see policy-corpus.ts), and non-streaming chat completions (the same
- * capability); then the fake directly with the same load. Prints requests/s, p50/p99, the latency the gateway
- * adds, the orchestrator's CPU time and system calls per request, and every part of the machine's CPU per
- * request (machine-cpu.ts). --cost-model first drives cheaper requests
+ * `concurrency` connections: cache-miss invokes of a capability without retrieval (reservation.upsell_offer)
+ * and the same calls as non-streaming chat completions; then cache-miss invokes of a capability with
+ * retrieval (support.policy_answer, over a synthetic policy corpus of `--rag-chunks` chunks for the tenant,
+ * see policy-corpus.ts) and the same as chat completions; then the fake directly with the same load. Prints
+ * requests/s, p50/p99, the latency the gateway adds, the orchestrator's CPU time and system calls per
+ * request, every part of the machine's CPU per request (machine-cpu.ts) and where the latency went
+ * (server-metrics.ts). --cost-model first drives cheaper requests
  * (an unknown path, an invalid input, a cache hit) so that each layer's share of a call's CPU shows.
  * BENCH_STDOUT=1 shows the orchestrator's log lines (they go to /dev/null otherwise, as cheap as they get).
  */
@@ -87,6 +88,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const question = policyQuestions(Date.now() % 2 ** 31);
     const rag = () => ({ path: '/v1/capabilities/support.policy_answer/invoke', headers, body: JSON.stringify({ input: { question: question(), language: 'en' } }) });
     const chat = () => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: question(), language: 'en' }) }] }) });
+    // The OpenAI-compatible path without retrieval: the same calls as invoke_upsell, as chat completions.
+    const chatUpsell = (i: number) => {
+      const { input } = JSON.parse(upsell(i).body) as { input: unknown };
+      return { path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'reservation.upsell_offer', messages: [{ role: 'user', content: JSON.stringify(input) }] }) };
+    };
     // The cost model (--cost-model): what each layer of a call adds in orchestrator CPU, cheapest first.
     const notFound = () => ({ path: '/v1/no-such-route', headers, body: '{}' });
     const invalidInput = () => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: {} } }) });
@@ -97,8 +103,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       ['invalid_input', '400, invalid input', invalidInput, 'cost-model'],
       ['cache_hit', 'invoke, cache hit', cacheHit, 'cost-model'],
       ['invoke_upsell', 'invoke, no RAG', upsell, 'default'],
+      ['chat_upsell', 'chat, no RAG', chatUpsell, 'default'],
       ['invoke', 'invoke with RAG', rag, 'default'],
-      ['chat', 'chat completions', chat, 'default'],
+      ['chat', 'chat with RAG', chat, 'default'],
     ] as const;
     if (only && !scenarios.some(([key]) => key === only)) throw new Error(`--only: no scenario ${only} (one of ${scenarios.map(([key]) => key).join(', ')})`);
     const selected = (key: string, group: string) => (only ? only === key : group === 'default' || costModel);

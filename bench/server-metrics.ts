@@ -77,11 +77,18 @@ export interface LatencyBreakdown {
   group_commit?: { mean_batch: number; mean_ms: number; p99_le_ms: number | undefined };
   /** Garbage-collector pause time per request, in µs, by kind (minor, major, incremental, weakcb). */
   gc_pause_us_per_request: Record<string, number>;
-  /** The event loop's delay in the scenario's window (prom-client's monitor, 10 ms resolution). */
+  /**
+   * How late the event loop ran a timer in the scenario's window, beyond the timer's own period (prom-client
+   * samples with a 10 ms timer whose period its figures include; EVENT_LOOP_MONITOR_PERIOD_S is taken off).
+   */
   event_loop_delay_ms?: { p50: number; p99: number; max: number };
 }
 
 const ms = (seconds: number) => Number((seconds * 1000).toFixed(2));
+
+/** prom-client's default eventLoopMonitoringPrecision (the services do not change it). */
+export const EVENT_LOOP_MONITOR_PERIOD_S = 0.01;
+const lateMs = (seconds: number) => ms(Math.max(0, seconds - EVENT_LOOP_MONITOR_PERIOD_S));
 const boundMs = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds === Infinity ? Infinity : ms(seconds));
 
 /** The breakdown of a scenario's window: `requests` is how many requests the window held. */
@@ -109,7 +116,7 @@ export function latencyBreakdown(before: ServerSnapshot, after: ServerSnapshot, 
       ? { group_commit: { mean_batch: Number((batch.sum / batch.count).toFixed(1)), mean_ms: ms(commit.sum / commit.count), p99_le_ms: boundMs(quantileBound(commit, 0.99)) } }
       : {}),
     gc_pause_us_per_request: gc,
-    ...(p50 !== undefined && p99 !== undefined && max !== undefined ? { event_loop_delay_ms: { p50: ms(p50), p99: ms(p99), max: ms(max) } } : {}),
+    ...(p50 !== undefined && p99 !== undefined && max !== undefined ? { event_loop_delay_ms: { p50: lateMs(p50), p99: lateMs(p99), max: lateMs(max) } } : {}),
   };
 }
 
