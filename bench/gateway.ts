@@ -88,9 +88,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const question = policyQuestions(Date.now() % 2 ** 31);
     const rag = () => ({ path: '/v1/capabilities/support.policy_answer/invoke', headers, body: JSON.stringify({ input: { question: question(), language: 'en' } }) });
     const chat = () => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: question(), language: 'en' }) }] }) });
-    // The OpenAI-compatible path without retrieval: the same calls as invoke_upsell, as chat completions.
+    // The OpenAI-compatible path without retrieval: calls like invoke_upsell's, as chat completions (inputs of
+    // their own: the same input would be a cache hit after invoke_upsell, whatever the route).
     const chatUpsell = (i: number) => {
-      const { input } = JSON.parse(upsell(i).body) as { input: unknown };
+      const { input } = JSON.parse(upsellOf(`CHAT-${run}-${i}`, i).body) as { input: unknown };
       return { path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'reservation.upsell_offer', messages: [{ role: 'user', content: JSON.stringify(input) }] }) };
     };
     // The cost model (--cost-model): what each layer of a call adds in orchestrator CPU, cheapest first.
@@ -116,6 +117,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     for (const [key, , request, group] of scenarios) {
       if (!selected(key, group)) continue;
       results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, machine, serverMetrics, request, ...(rate ? { rate } : {}) });
+      const hits = results[key].latency_breakdown?.cache_hits ?? 0;
+      if (key !== 'cache_hit' && hits > 0) process.stderr.write(`warning: ${hits} cache hits in ${key}, a scenario meant to miss the cache: its figures are not a cache miss's\n`);
       warmupSeconds = 1;
     }
     const direct = await drive({

@@ -20,15 +20,20 @@ export interface ServerSnapshot {
   histograms: HistogramSnapshot;
   /** Gauges by name (e.g. nodejs_eventloop_lag_p99_seconds: since the previous scrape). */
   gauges: Map<string, number>;
+  /** Counters by name, summed over their labels. */
+  counters: Map<string, number>;
 }
 
 const HISTOGRAMS = ['inference_step_seconds', 'call_record_batch_size', 'call_record_commit_seconds', 'nodejs_gc_duration_seconds'];
 const GAUGES = ['nodejs_eventloop_lag_p50_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds'];
+// Cache hits: a scenario meant to miss the cache says so when it did not.
+const COUNTERS = ['inference_cache_hits_total'];
 
 /** Parses the Prometheus text format for the histograms and gauges above; other lines are ignored. */
 export function parseServerMetrics(text: string): ServerSnapshot {
   const histograms: HistogramSnapshot = new Map();
   const gauges = new Map<string, number>();
+  const counters = new Map<string, number>();
   const seriesOf = (key: string) => {
     let s = histograms.get(key);
     if (!s) histograms.set(key, (s = { buckets: new Map(), sum: 0, count: 0 }));
@@ -41,6 +46,7 @@ export function parseServerMetrics(text: string): ServerSnapshot {
     const value = Number(valueText);
     if (!part) {
       if (GAUGES.includes(name)) gauges.set(name, value);
+      if (COUNTERS.includes(name)) counters.set(name, (counters.get(name) ?? 0) + value);
       continue;
     }
     if (!HISTOGRAMS.includes(name)) continue;
@@ -53,7 +59,7 @@ export function parseServerMetrics(text: string): ServerSnapshot {
     else if (part === '_sum') series.sum = value;
     else if (part === '_count') series.count = value;
   }
-  return { histograms, gauges };
+  return { histograms, gauges, counters };
 }
 
 /** What one series gained between two snapshots (a series absent at the start counts from zero). */
@@ -75,6 +81,8 @@ export interface LatencyBreakdown {
   steps: Record<string, { calls: number; mean_ms: number; p99_le_ms: number | undefined }>;
   /** Group commit: calls per transaction (mean) and the transaction's mean ms. */
   group_commit?: { mean_batch: number; mean_ms: number; p99_le_ms: number | undefined };
+  /** Answers served from the inference cache in the window. */
+  cache_hits: number;
   /** Garbage-collector pause time per request, in µs, by kind (minor, major, incremental, weakcb). */
   gc_pause_us_per_request: Record<string, number>;
   /**
@@ -110,8 +118,10 @@ export function latencyBreakdown(before: ServerSnapshot, after: ServerSnapshot, 
   const commit = delta('call_record_commit_seconds');
   const lag = (name: string) => after.gauges.get(name);
   const [p50, p99, max] = [lag('nodejs_eventloop_lag_p50_seconds'), lag('nodejs_eventloop_lag_p99_seconds'), lag('nodejs_eventloop_lag_max_seconds')];
+  const hits = (after.counters.get('inference_cache_hits_total') ?? 0) - (before.counters.get('inference_cache_hits_total') ?? 0);
   return {
     steps,
+    cache_hits: hits,
     ...(batch && commit && batch.count > 0 && commit.count > 0
       ? { group_commit: { mean_batch: Number((batch.sum / batch.count).toFixed(1)), mean_ms: ms(commit.sum / commit.count), p99_le_ms: boundMs(quantileBound(commit, 0.99)) } }
       : {}),
@@ -130,5 +140,5 @@ export function breakdownLine(b: LatencyBreakdown): string {
   const gcTotal = Object.values(b.gc_pause_us_per_request).reduce((a, n) => a + n, 0);
   const gc = `; GC pauses ${gcTotal} µs/request (${Object.entries(b.gc_pause_us_per_request).map(([k, v]) => `${k} ${v}`).join(', ')})`;
   const loop = b.event_loop_delay_ms ? `; event loop delay p50 ${b.event_loop_delay_ms.p50} ms, p99 ${b.event_loop_delay_ms.p99} ms, max ${b.event_loop_delay_ms.max} ms` : '';
-  return `steps in ms, mean (p99 ≤): ${steps || 'none'}${commit}${gc}${loop}`;
+  return `steps in ms, mean (p99 ≤): ${steps || 'none'}; cache hits ${b.cache_hits}${commit}${gc}${loop}`;
 }

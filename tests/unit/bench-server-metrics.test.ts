@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { breakdownLine, latencyBreakdown, parseServerMetrics, quantileBound } from '../../bench/server-metrics.js';
 
 // The gateway bench's latency breakdown: read from the orchestrator's /metrics before and after a scenario.
-const scrape = (steps: { cache: [number, number, number, number]; chain: [number, number, number, number] }, gc: [number, number], lagP99: number) => `
+const scrape = (steps: { cache: [number, number, number, number]; chain: [number, number, number, number] }, gc: [number, number], lagP99: number, hits = 0) => `
 # HELP inference_step_seconds Time spent in each step of the inference pipeline
 # TYPE inference_step_seconds histogram
 inference_step_seconds_bucket{le="0.001",step="cache"} ${steps.cache[0]}
@@ -31,6 +31,8 @@ nodejs_eventloop_lag_p50_seconds 0.0101
 nodejs_eventloop_lag_p99_seconds ${lagP99}
 nodejs_eventloop_lag_max_seconds 0.03
 process_cpu_seconds_total 12.5
+inference_cache_hits_total{capability="a"} ${hits}
+inference_cache_hits_total{capability="b"} 1
 `;
 
 describe('bench server metrics', () => {
@@ -41,6 +43,7 @@ describe('bench server metrics', () => {
     expect(s.histograms.get('nodejs_gc_duration_seconds{kind=minor}')?.sum).toBe(0.003);
     expect(s.gauges.get('nodejs_eventloop_lag_p99_seconds')).toBe(0.012);
     expect(s.histograms.has('process_cpu_seconds_total')).toBe(false);
+    expect(s.counters.get('inference_cache_hits_total')).toBe(1);
   });
 
   it('bounds a quantile by the bucket it falls in, and says when it is beyond the last finite bound', () => {
@@ -54,16 +57,17 @@ describe('bench server metrics', () => {
   it('breaks a window down from the difference of two scrapes, per request for the GC', () => {
     const before = parseServerMetrics(scrape({ cache: [5, 9, 10, 0.02], chain: [0, 2, 10, 0.06] }, [3, 0.003], 0.05));
     // 100 more cache lookups (all under 1 ms, 50 ms in all), 100 more chains (all under 5 ms), 2 ms more minor GC.
-    const after = parseServerMetrics(scrape({ cache: [105, 109, 110, 0.07], chain: [0, 102, 110, 0.36] }, [5, 0.005], 0.012));
+    const after = parseServerMetrics(scrape({ cache: [105, 109, 110, 0.07], chain: [0, 102, 110, 0.36] }, [5, 0.005], 0.012, 7));
     const b = latencyBreakdown(before, after, 100);
     expect(b.steps).toEqual({ cache: { calls: 100, mean_ms: 0.5, p99_le_ms: 1 }, chain: { calls: 100, mean_ms: 3, p99_le_ms: 5 } });
     // Unchanged series do not count; the gauges are the end scrape's (they cover the time since the previous scrape).
     expect(b.group_commit).toBeUndefined();
     expect(b.gc_pause_us_per_request).toEqual({ minor: 20 });
+    expect(b.cache_hits).toBe(7);
     // The monitor's 10 ms period is taken off its figures.
     expect(b.event_loop_delay_ms).toEqual({ p50: 0.1, p99: 2, max: 20 });
     expect(breakdownLine(b)).toBe(
-      'steps in ms, mean (p99 ≤): cache 0.5 (≤ 1), chain 3 (≤ 5); GC pauses 20 µs/request (minor 20); event loop delay p50 0.1 ms, p99 2 ms, max 20 ms',
+      'steps in ms, mean (p99 ≤): cache 0.5 (≤ 1), chain 3 (≤ 5); cache hits 7; GC pauses 20 µs/request (minor 20); event loop delay p50 0.1 ms, p99 2 ms, max 20 ms',
     );
   });
 });
