@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { ARTIFACT_IMAGE, PUSH_PATH, WORKLOADS, readEvalDatasets, readTopicNames } from './names.js';
-import { orchestratorPoolSize, type StackSettings } from './settings.js';
+import { orchestratorPoolSizes, type StackSettings } from './settings.js';
 import { Analytics } from './components/analytics.js';
 import { Buckets, grantBucket } from './components/buckets.js';
 import { Cache } from './components/cache.js';
@@ -108,6 +108,7 @@ export function createInfrastructure({ settings: s, dbPassword }: Infrastructure
   const common = { project: s.project, region: s.region, image, vpc, deletionProtection: prod, dependsOn: connectionUrls };
 
   // --- services
+  const pools = orchestratorPoolSizes(s.orchestrator.maxInstances, s.database.maxConnections);
   const orchestrator = new RunService('orchestrator', {
     ...common,
     spec: WORKLOADS.orchestrator,
@@ -116,7 +117,8 @@ export function createInfrastructure({ settings: s, dbPassword }: Infrastructure
       .secret('REDIS_URL', secrets.redisUrl)
       .set('PUBSUB_PROJECT', s.project)
       .set('SNAPSHOTS_BUCKET', buckets.desktopSnapshots.name)
-      .set('DB_POOL_MAX', String(orchestratorPoolSize(s.orchestrator.maxInstances, s.database.maxConnections))),
+      .set('DB_POOL_MAX', String(pools.main))
+      .set('RAG_SEARCH_POOL_MAX', String(pools.search)),
     ...s.orchestrator,
     // Callers come through the load balancer (Cloud Armor); Pub/Sub push counts as internal traffic.
     ingress: 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',

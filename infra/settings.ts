@@ -69,13 +69,19 @@ export interface RagSync {
 export const RESERVED_CONNECTIONS = 50;
 const MIN_POOL = 2;
 const MAX_POOL = 20;
+const MAX_SEARCH_POOL = 4;
 
 /**
- * DB_POOL_MAX of one orchestrator instance, so that every instance at full scale-out still gets its pool:
- * maxInstances × pool ≤ maxConnections − RESERVED_CONNECTIONS (capped at 20, the prod default).
+ * DB_POOL_MAX and RAG_SEARCH_POOL_MAX of one orchestrator instance (its main pool, and the pool its
+ * retrieval searches run on), so that every instance at full scale-out still gets both:
+ * maxInstances × (main + search) ≤ maxConnections − RESERVED_CONNECTIONS. The search pool takes a third of
+ * an instance's share (at least 1, at most 4, the config default), the main pool the rest (at most 20, the
+ * prod default).
  */
-export function orchestratorPoolSize(maxInstances: number, maxConnections: number): number {
-  return Math.min(MAX_POOL, Math.floor((maxConnections - RESERVED_CONNECTIONS) / maxInstances));
+export function orchestratorPoolSizes(maxInstances: number, maxConnections: number): { main: number; search: number } {
+  const share = Math.floor((maxConnections - RESERVED_CONNECTIONS) / maxInstances);
+  const search = Math.max(1, Math.min(MAX_SEARCH_POOL, Math.floor(share / 3)));
+  return { main: Math.min(MAX_POOL, share - search), search };
 }
 
 export class SettingsError extends Error {
@@ -121,8 +127,8 @@ export function parseSettings(raw: Raw): StackSettings {
     maxConnections: int(db, 'maxConnections', 'database.maxConnections', 50, 262143),
   };
 
-  if (orchestratorPoolSize(orchestrator.maxInstances, database.maxConnections) < MIN_POOL) {
-    fail('database.maxConnections', `leaves fewer than ${MIN_POOL} connections per orchestrator instance at ${orchestrator.maxInstances} instances; raise it or lower orchestrator.maxInstances`);
+  if (orchestratorPoolSizes(orchestrator.maxInstances, database.maxConnections).main < MIN_POOL) {
+    fail('database.maxConnections', `leaves fewer than ${MIN_POOL + 1} connections (${MIN_POOL} for calls, 1 for retrieval) per orchestrator instance at ${orchestrator.maxInstances} instances; raise it or lower orchestrator.maxInstances`);
   }
   const redis = obj(raw, 'redis');
   const network = obj(raw, 'network');

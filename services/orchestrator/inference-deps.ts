@@ -44,6 +44,8 @@ export async function wireInference(opts: {
   metrics: Metrics;
   /** Prepare the recording statement on each connection: only where each is a session of its own (Database.sessionPerConnection). */
   preparedStatements?: boolean;
+  /** Retrieval searches' pool (Database.poolOfItsOwn); default: `pool`. */
+  searchPool?: Pool;
   onRecorded?: () => void;
 }): Promise<InferenceWiring> {
   const { config, pool, kv, logger } = opts;
@@ -98,7 +100,7 @@ export async function wireInference(opts: {
     ...(opts.onRecorded ? { onRecorded: opts.onRecorded } : {}),
     reviews: createReviewQueue({ topics: config.events.topics, source: config.events.source, taskTtlSeconds: config.hitl.taskTtlSeconds }),
     // The same embedder as the rag-ingestor job, so questions and chunks share one vector space.
-    retriever: createRetriever({ pool, embedder, settings: config.rag, logger }),
+    retriever: createRetriever({ pool: opts.searchPool ?? pool, embedder, settings: config.rag, logger }),
     afterAnswer,
   };
   return {

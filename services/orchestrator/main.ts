@@ -40,7 +40,9 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const outboxMetrics = registerOutboxMetrics(metrics.registry, db.pool);
   const relay = new OutboxRelay({ pool: db.pool, publisher, settings: config.events.relay, logger, metrics: outboxMetrics, preparedStatements: db.sessionPerConnection });
   relay.start();
-  const wiring = await wireInference({ config, pool: db.pool, kv, logger, metrics, preparedStatements: db.sessionPerConnection, onRecorded: () => relay.wake() });
+  // Retrieval searches set their own session settings (shared/rag/search.ts): they get connections of their own.
+  const search = db.poolOfItsOwn({ max: config.rag.searchPoolMax, applicationName: 'orchestrator-search' });
+  const wiring = await wireInference({ config, pool: db.pool, searchPool: search.pool, kv, logger, metrics, preparedStatements: db.sessionPerConnection, onRecorded: () => relay.wake() });
   const snapshots = await createSnapshotUrls(config);
   const pushVerifier = await createPushTokenVerifier({ pushAuth: config.pushAuth, appEnv: config.appEnv, dataDir: config.dataDir, logger });
   const hitlExpiry = startHitlExpiry({ config, pool: db.pool, logger, onExpired: () => relay.wake() });
@@ -84,6 +86,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
       { name: 'publisher', run: () => publisher.close() },
       { name: 'verifier', run: async () => verifier.close() },
       { name: 'key-value', run: () => kv.close() },
+      { name: 'search-pool', run: () => search.close() },
       { name: 'database', run: () => db.close() },
     ],
   });

@@ -45,6 +45,7 @@ const ENV_FIELDS: Array<{ env: string; path: string[]; kind: 'string' | 'integer
   { env: 'PUSH_AUTH_EMAIL', path: ['pushAuth', 'email'], kind: 'string' },
   { env: 'HITL_TASK_TTL_SECONDS', path: ['hitl', 'taskTtlSeconds'], kind: 'integer' },
   { env: 'RAG_EF_SEARCH', path: ['rag', 'efSearch'], kind: 'integer' },
+  { env: 'RAG_SEARCH_POOL_MAX', path: ['rag', 'searchPoolMax'], kind: 'integer' },
   { env: 'SIGNER_KMS_KEY', path: ['signer', 'kmsKeyName'], kind: 'string' },
   { env: 'SIGNER_KMS_PRIMARY_VERSION', path: ['signer', 'kmsPrimaryVersion'], kind: 'integer' },
   { env: 'SIGNER_MAX_VALIDITY_SECONDS', path: ['signer', 'maxValiditySeconds'], kind: 'integer' },

@@ -223,12 +223,13 @@ export const configSchema = {
     rag: {
       type: 'object',
       additionalProperties: false,
-      required: ['corpora', 'topK', 'candidates', 'efSearch', 'chunking', 'ingest'],
+      required: ['corpora', 'topK', 'candidates', 'efSearch', 'searchPoolMax', 'chunking', 'ingest'],
       properties: {
         corpora: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' } },
         topK: { type: 'integer', minimum: 1, maximum: 50 },
         candidates: { type: 'integer', minimum: 1, maximum: 1000 },
         efSearch: { type: 'integer', minimum: 1, maximum: 1000 },
+        searchPoolMax: { type: 'integer', minimum: 1, maximum: 100 },
         chunking: {
           type: 'object',
           additionalProperties: false,

@@ -111,6 +111,11 @@ export interface Config {
     candidates: number;
     /** hnsw.ef_search (RAG_EF_SEARCH). */
     efSearch: number;
+    /**
+     * Connections of the orchestrator's pool for retrieval searches (RAG_SEARCH_POOL_MAX), apart from its
+     * main pool so that the search's session settings stay off the connections that record calls.
+     */
+    searchPoolMax: number;
     chunking: { maxTokens: number; overlapTokens: number };
     ingest: {
       embedBatchSize: number;

@@ -14,6 +14,12 @@ export interface Database {
    * DATABASE_URL points at it.
    */
   sessionPerConnection: boolean;
+  /**
+   * A pool of its own on the same database, for statements that change their session's settings (the RAG
+   * search), so that the main pool's sessions keep theirs. Where connections share one session (PGlite)
+   * there is nothing to keep apart: the main pool, and closing it is left to `close`.
+   */
+  poolOfItsOwn(opts: { max: number; applicationName: string }): { pool: Pool; close(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -26,16 +32,23 @@ export async function openDatabase(config: Config, opts: { log?: (msg: string) =
   const poolOpts = { max: config.db.poolMax, statementTimeoutMs: config.db.statementTimeoutMs, applicationName: opts.applicationName };
   if (config.databaseUrl) {
     if (config.db.autoMigrate) await runMigrations({ url: config.databaseUrl, log: opts.log });
-    const pool = createPool({ url: config.databaseUrl, ...poolOpts });
+    const url = config.databaseUrl;
+    const pool = createPool({ url, ...poolOpts });
     const { rows } = await pool.query<{ server: string }>('SELECT version() AS server');
-    return { pool, url: config.databaseUrl, mode: 'external', sessionPerConnection: !rows[0]?.server.includes('PGlite'), close: () => pool.end() };
+    const sessionPerConnection = !rows[0]?.server.includes('PGlite');
+    const poolOfItsOwn = (own: { max: number; applicationName: string }) => {
+      if (!sessionPerConnection) return sharedSession(pool);
+      const separate = createPool({ url, ...poolOpts, ...own });
+      return { pool: separate, close: () => separate.end() };
+    };
+    return { pool, url, mode: 'external', sessionPerConnection, poolOfItsOwn, close: () => pool.end() };
   }
   const running = await findRunningEmbeddedServer(config.dataDir);
   if (running) {
     opts.log?.(`using the embedded database already served at ${running}`);
     if (config.db.autoMigrate) await runMigrations({ url: running, log: opts.log });
     const pool = createPool({ url: running, ...poolOpts });
-    return { pool, url: running, mode: 'embedded-client', sessionPerConnection: false, close: () => pool.end() };
+    return { pool, url: running, mode: 'embedded-client', sessionPerConnection: false, poolOfItsOwn: () => sharedSession(pool), close: () => pool.end() };
   }
   const server = await startEmbeddedServer({ dataDir: config.dataDir });
   try {
@@ -51,9 +64,15 @@ export async function openDatabase(config: Config, opts: { log?: (msg: string) =
     url: server.url,
     mode: 'embedded-owner',
     sessionPerConnection: false,
+    poolOfItsOwn: () => sharedSession(pool),
     async close() {
       await pool.end();
       await server.stop();
     },
   };
+}
+
+/** The main pool, lent: its owner closes it. */
+function sharedSession(pool: Pool): { pool: Pool; close(): Promise<void> } {
+  return { pool, close: async () => {} };
 }

@@ -178,8 +178,10 @@ export async function hybridSearch(pool: Pool, features: VectorFeatures, setting
   try {
     // The settings are the same for every search, so each pooled connection gets them once for its session
     // instead of BEGIN + SET LOCAL + COMMIT around every search (three more round trips per search). They
-    // steer HNSW scans, parallel plans, plan caching and JIT, which the service's other (OLTP) queries on the
-    // same connection either do not use or do not need.
+    // steer HNSW scans, parallel plans, plan caching and JIT. The orchestrator searches on a pool of its own
+    // (Database.poolOfItsOwn, rag.searchPoolMax), so they never reach the sessions that record calls, whose
+    // prepared statements rely on plan caching; a job searching on its only pool (eval-runner) shares them
+    // with queries that do not mind.
     // PGlite's one shared session got them in prepareVectorSearch.
     const ef = efSearchOf(features, settings, candidates);
     if (!features.sharedSession && (preparedEf.get(client) ?? 0) < ef) {

@@ -100,6 +100,16 @@ describe('rag-ingestor job + /v1/rag/search + grounded support.policy_answer', (
     expect(await faq.json()).toEqual({ results: [] });
   });
 
+  it('searches run on connections of their own (their session settings stay off the ones that record calls)', async () => {
+    // PGlite serves every connection from one session: there is no other session to keep them off.
+    if (inject('templateDatabase') === null) return;
+    expect((await search(tenant, { query: 'dog' })).status).toBe(200);
+    const { rows } = await db.pool.query<{ name: string }>(
+      `SELECT application_name AS name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'orchestrator%' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(rows.map((r) => r.name)).toEqual(['orchestrator', 'orchestrator-search']);
+  });
+
   it('POST /v1/rag/search: 400 for a bad body, 401 without a token, 403 without ai.invoke', async () => {
     for (const body of [{}, { query: '' }, { query: 'x', top_k: 0 }, { query: 'x', top_k: 51 }, { query: 'x', corpus: 'Bad Corpus' }, { query: 'x', tenant: 'other' }]) {
       const res = await search(tenant, body);

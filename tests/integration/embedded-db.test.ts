@@ -85,4 +85,35 @@ describe('a database named by DATABASE_URL', () => {
       await db.close();
     }
   });
+
+  it('gives a pool of its own where connections are sessions of their own: its session settings stay off the main pool', async () => {
+    const db = await testDatabase();
+    try {
+      const opened = await openDatabase(loadConfig({ env: { DATABASE_URL: db.url } }));
+      const own = opened.poolOfItsOwn({ max: 1, applicationName: 'own-pool-test' });
+      try {
+        // What the RAG search sets for its session (shared/rag/search.ts).
+        await own.pool.query(`SELECT set_config('plan_cache_mode', 'force_custom_plan', false)`);
+        const mode = async (pool: typeof own.pool) => (await pool.query<{ m: string }>(`SELECT current_setting('plan_cache_mode') AS m`)).rows[0]!.m;
+        if (opened.sessionPerConnection) {
+          expect(own.pool).not.toBe(opened.pool);
+          expect(await mode(own.pool)).toBe('force_custom_plan');
+          expect(await mode(opened.pool)).toBe('auto');
+          const { rows } = await own.pool.query<{ name: string }>(`SELECT current_setting('application_name') AS name`);
+          expect(rows[0]!.name).toBe('own-pool-test');
+        } else {
+          // PGlite: one session for every connection, so nothing to keep apart; the main pool is lent.
+          expect(own.pool).toBe(opened.pool);
+          await own.pool.query(`SELECT set_config('plan_cache_mode', 'auto', false)`);
+        }
+      } finally {
+        await own.close();
+        // Closing a lent pool leaves the main pool open.
+        expect((await opened.pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
+        await opened.close();
+      }
+    } finally {
+      await db.close();
+    }
+  });
 });

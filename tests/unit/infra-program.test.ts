@@ -78,16 +78,18 @@ describe('Cloud Run services', () => {
     }
   });
 
-  it('sizes the orchestrator pool so that every instance at full scale-out gets its connections', () => {
+  it('sizes the orchestrator pools (calls, retrieval) so that every instance at full scale-out gets its connections', () => {
     for (const [, v] of both()) {
       const env = Object.fromEntries((v.container(WORKLOADS.orchestrator).envs as Any[]).map((e) => [e.name, e.value]));
-      const pool = Number(env.DB_POOL_MAX);
+      const [pool, searchPool] = [Number(env.DB_POOL_MAX), Number(env.RAG_SEARCH_POOL_MAX)];
       const { maxConnections } = v.built.settings.database;
       expect(pool).toBeGreaterThanOrEqual(2);
-      expect(pool * v.built.settings.orchestrator.maxInstances).toBeLessThanOrEqual(maxConnections - 50);
+      expect(searchPool).toBeGreaterThanOrEqual(1);
+      expect((pool + searchPool) * v.built.settings.orchestrator.maxInstances).toBeLessThanOrEqual(maxConnections - 50);
       expect(v.all(T.sql)[0]!.settings.databaseFlags).toEqual([{ name: 'max_connections', value: String(maxConnections) }]);
     }
-    expect(Object.fromEntries((prod.container(WORKLOADS.orchestrator).envs as Any[]).map((e) => [e.name, e.value])).DB_POOL_MAX).toBe('9');
+    const prodEnv = Object.fromEntries((prod.container(WORKLOADS.orchestrator).envs as Any[]).map((e) => [e.name, e.value]));
+    expect([prodEnv.DB_POOL_MAX, prodEnv.RAG_SEARCH_POOL_MAX]).toEqual(['6', '3']);
     // Everything else fits in the 50 connections kept out of the orchestrator's share (migrate uses one).
     const others = Object.values(WORKLOADS).filter((w) => w !== WORKLOADS.orchestrator && w !== WORKLOADS.migrate);
     const pools = others.map((w) => Number((prod.container(w).envs as Any[]).find((e) => e.name === 'DB_POOL_MAX')?.value));

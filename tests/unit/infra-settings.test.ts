@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { failoverCidr } from '../../infra/components/network.js';
 import { readStackFile } from '../../infra/testing/mocks.js';
-import { parseSettings, SettingsError } from '../../infra/settings.js';
+import { orchestratorPoolSizes, parseSettings, RESERVED_CONNECTIONS, SettingsError } from '../../infra/settings.js';
 
 describe('infra stack settings', () => {
   it('reads both stack files: europe-west1 with failover to europe-west4, prod warm, staging scaling to zero', () => {
@@ -39,8 +39,15 @@ describe('infra stack settings', () => {
     expect(() => parseSettings({ ...prod, edge: { allowedRegionCodes: ['de'], adminRequestsPerMinute: 60 } })).toThrow('ai-orchestrator:edge.allowedRegionCodes');
     expect(() => parseSettings({ ...prod, auth: undefined })).toThrow('ai-orchestrator:auth is required');
     expect(() => parseSettings({ ...prod, database: { ...(prod.database as object), maxConnections: 400 } })).toThrow(
-      'ai-orchestrator:database.maxConnections leaves fewer than 2 connections per orchestrator instance at 200 instances',
+      'ai-orchestrator:database.maxConnections leaves fewer than 3 connections (2 for calls, 1 for retrieval) per orchestrator instance at 200 instances',
     );
+  });
+
+  it("splits an orchestrator instance's connections: a third for retrieval (1 to 4), the rest for calls (at most 20)", () => {
+    const at = (share: number) => orchestratorPoolSizes(10, RESERVED_CONNECTIONS + 10 * share);
+    expect(at(3)).toEqual({ main: 2, search: 1 });
+    expect(at(9)).toEqual({ main: 6, search: 3 });
+    expect(at(100)).toEqual({ main: 20, search: 4 });
   });
 
   it('refuses RAG syncs the ingestor job would refuse, naming the entry', () => {
