@@ -117,8 +117,9 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     for (const [key, , request, group] of scenarios) {
       if (!selected(key, group)) continue;
       results[key] = await drive({ url, concurrency, seconds, warmupSeconds, process: orchestrator, machine, serverMetrics, request, ...(rate ? { rate } : {}) });
+      // The retrieval scenarios' random questions repeat now and then (1–2 in 3,500): more than 1 % is a bench fault.
       const hits = results[key].latency_breakdown?.cache_hits ?? 0;
-      if (key !== 'cache_hit' && hits > 0) process.stderr.write(`warning: ${hits} cache hits in ${key}, a scenario meant to miss the cache: its figures are not a cache miss's\n`);
+      if (key !== 'cache_hit' && hits > results[key].requests / 100) process.stderr.write(`warning: ${hits} cache hits in ${key}, a scenario meant to miss the cache: its figures are not a cache miss's\n`);
       warmupSeconds = 1;
     }
     const direct = await drive({

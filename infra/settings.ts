@@ -69,18 +69,20 @@ export interface RagSync {
 export const RESERVED_CONNECTIONS = 50;
 const MIN_POOL = 2;
 const MAX_POOL = 20;
-const MAX_SEARCH_POOL = 4;
+const MAX_SEARCH_POOL = 10;
 
 /**
  * DB_POOL_MAX and RAG_SEARCH_POOL_MAX of one orchestrator instance (its main pool, and the pool its
  * retrieval searches run on), so that every instance at full scale-out still gets both:
- * maxInstances × (main + search) ≤ maxConnections − RESERVED_CONNECTIONS. The search pool takes a third of
- * an instance's share (at least 1, at most 4, the config default), the main pool the rest (at most 20, the
- * prod default).
+ * maxInstances × (main + search) ≤ maxConnections − RESERVED_CONNECTIONS. The search pool takes half of
+ * an instance's share (at least 1, at most 10, the config default), the main pool the rest (at most 20, the
+ * prod default). A search pool much smaller than the calls in flight queues them in front of it: at 4
+ * connections and 40 concurrent retrieval calls the orchestrator spent 1,398 against 1,101 µs per call
+ * (smaller group commits behind the queue) for the same throughput (gateway bench, 2026-12-02).
  */
 export function orchestratorPoolSizes(maxInstances: number, maxConnections: number): { main: number; search: number } {
   const share = Math.floor((maxConnections - RESERVED_CONNECTIONS) / maxInstances);
-  const search = Math.max(1, Math.min(MAX_SEARCH_POOL, Math.floor(share / 3)));
+  const search = Math.max(1, Math.min(MAX_SEARCH_POOL, Math.floor(share / 2)));
   return { main: Math.min(MAX_POOL, share - search), search };
 }
 

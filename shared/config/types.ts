@@ -113,7 +113,8 @@ export interface Config {
     efSearch: number;
     /**
      * Connections of the orchestrator's pool for retrieval searches (RAG_SEARCH_POOL_MAX), apart from its
-     * main pool so that the search's session settings stay off the connections that record calls.
+     * main pool so that the search's session settings stay off the connections that record calls. Fewer
+     * than the retrieval calls in flight queues them (infra/settings.ts says what that cost).
      */
     searchPoolMax: number;
     chunking: { maxTokens: number; overlapTokens: number };

@@ -89,7 +89,7 @@ describe('Cloud Run services', () => {
       expect(v.all(T.sql)[0]!.settings.databaseFlags).toEqual([{ name: 'max_connections', value: String(maxConnections) }]);
     }
     const prodEnv = Object.fromEntries((prod.container(WORKLOADS.orchestrator).envs as Any[]).map((e) => [e.name, e.value]));
-    expect([prodEnv.DB_POOL_MAX, prodEnv.RAG_SEARCH_POOL_MAX]).toEqual(['6', '3']);
+    expect([prodEnv.DB_POOL_MAX, prodEnv.RAG_SEARCH_POOL_MAX]).toEqual(['5', '4']);
     // Everything else fits in the 50 connections kept out of the orchestrator's share (migrate uses one).
     const others = Object.values(WORKLOADS).filter((w) => w !== WORKLOADS.orchestrator && w !== WORKLOADS.migrate);
     const pools = others.map((w) => Number((prod.container(w).envs as Any[]).find((e) => e.name === 'DB_POOL_MAX')?.value));

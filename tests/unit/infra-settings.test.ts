@@ -43,11 +43,11 @@ describe('infra stack settings', () => {
     );
   });
 
-  it("splits an orchestrator instance's connections: a third for retrieval (1 to 4), the rest for calls (at most 20)", () => {
+  it("splits an orchestrator instance's connections: half for retrieval (1 to 10), the rest for calls (at most 20)", () => {
     const at = (share: number) => orchestratorPoolSizes(10, RESERVED_CONNECTIONS + 10 * share);
     expect(at(3)).toEqual({ main: 2, search: 1 });
-    expect(at(9)).toEqual({ main: 6, search: 3 });
-    expect(at(100)).toEqual({ main: 20, search: 4 });
+    expect(at(9)).toEqual({ main: 5, search: 4 });
+    expect(at(100)).toEqual({ main: 20, search: 10 });
   });
 
   it('refuses RAG syncs the ingestor job would refuse, naming the entry', () => {
