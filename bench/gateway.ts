@@ -81,7 +81,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     // The orchestrator's own metrics: where a call's latency went, step by step (server-metrics.ts).
     const serverMetrics = async (): Promise<ServerSnapshot> => parseServerMetrics(await (await fetch(`${url}/metrics`)).text());
     // The gateway path alone: a capability without retrieval (rag: false), every request a cache miss.
-    const upsellOf = (roomType: string, i: number) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: { room_type: roomType, nights: 1 + (i % 14), guests: 2, arrival_date: '2027-03-14' }, guest: { tier: 'gold' } } }) });
+    const upsellInput = (roomType: string, i: number) => ({ reservation: { room_type: roomType, nights: 1 + (i % 14), guests: 2, arrival_date: '2027-03-14' }, guest: { tier: 'gold' } });
+    const upsellOf = (roomType: string, i: number) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: upsellInput(roomType, i) }) });
     const upsell = (i: number) => upsellOf(`DLX-${run}-${i}`, i);
     // With retrieval (rag: true): query embedding + hybrid search on every call, before the provider.
     // Questions of words of the tenant's corpus, new to this run (every one a cache miss).
@@ -90,10 +91,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const chat = () => ({ path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'support.policy_answer', messages: [{ role: 'user', content: JSON.stringify({ question: question(), language: 'en' }) }] }) });
     // The OpenAI-compatible path without retrieval: calls like invoke_upsell's, as chat completions (inputs of
     // their own: the same input would be a cache hit after invoke_upsell, whatever the route).
-    const chatUpsell = (i: number) => {
-      const { input } = JSON.parse(upsellOf(`CHAT-${run}-${i}`, i).body) as { input: unknown };
-      return { path: '/v1/chat/completions', headers, body: JSON.stringify({ model: 'reservation.upsell_offer', messages: [{ role: 'user', content: JSON.stringify(input) }] }) };
-    };
+    const chatUpsell = (i: number) => ({
+      path: '/v1/chat/completions',
+      headers,
+      body: JSON.stringify({ model: 'reservation.upsell_offer', messages: [{ role: 'user', content: JSON.stringify(upsellInput(`CHAT-${run}-${i}`, i)) }] }),
+    });
     // The cost model (--cost-model): what each layer of a call adds in orchestrator CPU, cheapest first.
     const notFound = () => ({ path: '/v1/no-such-route', headers, body: '{}' });
     const invalidInput = () => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: { reservation: {} } }) });

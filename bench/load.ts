@@ -56,7 +56,10 @@ export async function drive(opts: {
   process?: () => ProcessCounters | undefined;
   /** Cumulative CPU of the machine's parts (see machine-cpu.ts), read at the same moments as `process`. */
   machine?: () => MachineCpu;
-  /** The service's metrics (see server-metrics.ts), read at the window's start and end. */
+  /**
+   * The service's metrics (see server-metrics.ts), read at the window's start and end. A failed read only
+   * leaves the breakdown out: the load's own figures do not depend on it.
+   */
   serverMetrics?: () => Promise<ServerSnapshot>;
 }): Promise<LoadResult> {
   const target = new URL(opts.url);
@@ -85,12 +88,13 @@ export async function drive(opts: {
 
   let atStart: ProcessCounters | undefined;
   let machineAtStart: MachineCpu | undefined;
-  let serverAtStart: Promise<ServerSnapshot> | undefined;
+  let serverAtStart: Promise<ServerSnapshot | undefined> | undefined;
+  const readServer = () => opts.serverMetrics?.().catch(() => undefined);
   let measuredFrom = 0;
   const startTimer = setTimeout(() => {
     atStart = opts.process?.();
     machineAtStart = opts.machine?.();
-    serverAtStart = opts.serverMetrics?.();
+    serverAtStart = readServer();
     measuredFrom = performance.now();
   }, Math.max(0, warmupEnd - Date.now()));
   const record = (status: number, ms: number) => {
@@ -137,7 +141,7 @@ export async function drive(opts: {
   const atEnd = opts.process?.();
   const machineAtEnd = opts.machine?.();
   const measuredSeconds = (performance.now() - measuredFrom) / 1000;
-  const [serverStart, serverEnd] = serverAtStart ? await Promise.all([serverAtStart, opts.serverMetrics!()]) : [];
+  const [serverStart, serverEnd] = serverAtStart ? await Promise.all([serverAtStart, readServer()]) : [];
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN).toFixed(2));
