@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- gateway [--seconds N] [--warmup N] [--concurrency N] [--rate N] [--only <scenario>] [--cost-model] [--rag-chunks N] [--json]` (build first: `npm run build`).
+ * `npm run bench -- gateway [--seconds N] [--warmup N] [--concurrency N] [--rate N] [--only <scenario>] [--cost-model] [--rag-chunks N] [--floor] [--json]` (build first: `npm run build`).
  * The orchestrator (built, one process) against DATABASE_URL / REDIS_URL (real servers; embedded defaults
  * when unset, reported as such) with a zero-latency OpenAI-protocol fake as its only vendor. Drives, at
  * `concurrency` connections: cache-miss invokes of a capability without retrieval (reservation.upsell_offer)
@@ -10,6 +10,9 @@
  * request, every part of the machine's CPU per request (machine-cpu.ts) and where the latency went
  * (server-metrics.ts). --cost-model first drives cheaper requests
  * (an unknown path, an invalid input, a cache hit) so that each layer's share of a call's CPU shows.
+ * --floor then drives the floor gateway (floor/gateway-process.ts: the least any implementation of a
+ * cache-miss invoke must do) with the same load, as a relay alone and with its stores, as a reference
+ * measured on the same machine in the same run (needs DATABASE_URL and REDIS_URL).
  * BENCH_STDOUT=1 shows the orchestrator's log lines (they go to /dev/null otherwise, as cheap as they get).
  */
 import { spawn } from 'node:child_process';
@@ -26,6 +29,8 @@ import { drive, processCounters, type LoadResult } from './load.js';
 import { ingestPolicyCorpus, policyQuestions } from './policy-corpus.js';
 import { localPostgresPid, localRedisPid, readMachineCpu, type MachineParts } from './machine-cpu.js';
 import { breakdownLine, parseServerMetrics, type ServerSnapshot } from './server-metrics.js';
+import { waitReady } from './wait-ready.js';
+import { driveFloor, dropFloorData, type FloorMode } from './floor/drive-floor.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -40,6 +45,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   // --only <scenario key, e.g. invoke_upsell>: one scenario (and the fake directly), for comparing a change quickly.
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
   const costModel = args.includes('--cost-model');
+  const floor = args.includes('--floor');
+  if (floor && !(process.env.DATABASE_URL && process.env.REDIS_URL)) throw new Error('--floor: the floor gateway writes to real stores; set DATABASE_URL and REDIS_URL');
   const ragChunks = arg('--rag-chunks', 2000);
   const say = (s: string) => !quiet && process.stdout.write(`${s}\n`);
 
@@ -124,6 +131,18 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       if (key !== 'cache_hit' && hits > results[key].requests / 100) process.stderr.write(`warning: ${hits} cache hits in ${key}, a scenario meant to miss the cache: its figures are not a cache miss's\n`);
       warmupSeconds = 1;
     }
+    // The floor (--floor): each mode in a cold process of its own, so with the full warm-up.
+    const floorModes: Array<[FloorMode, string]> = floor ? [['relay', 'floor: relay only'], ['stores', 'floor: with stores']] : [];
+    const floorResults: Array<[string, LoadResult]> = [];
+    try {
+      for (const [mode, name] of floorModes) {
+        const { orchestratorPid: _, ...stores } = parts;
+        const input = (i: number) => upsellInput(`FLOOR-${mode}-${run}-${i}`, i);
+        floorResults.push([name, await driveFloor({ mode, providerUrl: fake.url, nodeArgs, parts: stores, concurrency, seconds, warmupSeconds: warmup, input, ...(rate ? { rate } : {}) })]);
+      }
+    } finally {
+      if (floor) await dropFloorData(process.env.DATABASE_URL!, process.env.REDIS_URL!);
+    }
     const direct = await drive({
       url: fake.url,
       concurrency,
@@ -142,16 +161,21 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       rag_corpus_chunks: corpusChunks,
       warmup_seconds: warmup,
       ...Object.fromEntries(Object.entries(results).map(([key, r]) => [key, withAdded(r, direct)])),
+      ...(floor ? { floor: Object.fromEntries(floorResults.map(([, r], i) => [floorModes[i]![0], withAdded(r, direct)])) } : {}),
       direct_fake: direct,
     };
     const load = rate ? `open loop at ${rate} req/s on up to ${concurrency} connections` : `${concurrency} connections`;
     say(`gateway bench: ${figures.database} + ${figures.key_value}, ${load}, ${seconds} s per scenario after ${warmup} s of warm-up, one orchestrator process; the tenant's RAG corpus holds ${corpusChunks} chunks`);
-    const rows = [...scenarios.filter(([key]) => results[key]).map(([key, name]) => [name, withAdded(results[key]!, direct)] as const), ['fake directly', direct] as const];
-    for (const [name, r] of rows) {
+    const rows = [
+      ...scenarios.filter(([key]) => results[key]).map(([key, name]) => [name, withAdded(results[key]!, direct), 'orchestrator'] as const),
+      ...floorResults.map(([name, r]) => [name, withAdded(r, direct), 'floor gateway'] as const),
+      ['fake directly', direct, 'orchestrator'] as const,
+    ];
+    for (const [name, r, gateway] of rows) {
       const added = 'added_p50_ms' in r ? `  added p50 ${r.added_p50_ms} ms, p99 ${r.added_p99_ms} ms` : '';
-      const cpu = r.cpu_us_per_request !== undefined ? `  orchestrator CPU ${r.cpu_us_per_request} µs/request, ${r.syscalls_per_request} syscalls/request` : '';
+      const cpu = r.cpu_us_per_request !== undefined ? `  ${gateway} CPU ${r.cpu_us_per_request} µs/request, ${r.syscalls_per_request} syscalls/request` : '';
       say(`${name.padEnd(18)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors} ${JSON.stringify(r.statuses)}${added}${cpu}`);
-      if (r.machine_cpu_us_per_request) say(`${''.padEnd(18)} ${machineLine(r.machine_cpu_us_per_request)}`);
+      if (r.machine_cpu_us_per_request) say(`${''.padEnd(18)} ${machineLine(r.machine_cpu_us_per_request, gateway)}`);
       if (r.latency_breakdown) say(`${''.padEnd(18)} ${breakdownLine(r.latency_breakdown)}`);
     }
     return figures;
@@ -171,10 +195,10 @@ function schemaNameOf(body: Record<string, unknown>): string {
 }
 
 /** The machine's CPU per request by part, e.g. "machine CPU 2,431 µs/request (88 % of 2 cores busy, steal 0 %): orchestrator 1,731, …". */
-function machineLine(m: NonNullable<LoadResult['machine_cpu_us_per_request']>): string {
+function machineLine(m: NonNullable<LoadResult['machine_cpu_us_per_request']>, gateway: string): string {
   const n = (v: number) => v.toLocaleString('en-US');
   const named: Array<[string, number | undefined]> = [
-    ['orchestrator', m.orchestrator],
+    [gateway, m.orchestrator],
     ['postgres', m.postgres],
     ['redis', m.redis],
     ['load generator + fake', m.load_generator_and_fake],
@@ -199,17 +223,4 @@ function withAdded(r: LoadResult, direct: LoadResult) {
 async function put(url: string, jwt: string, body: unknown): Promise<void> {
   const res = await fetch(url, { method: 'PUT', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`PUT ${url} → ${res.status} ${await res.text()}`);
-}
-
-async function waitReady(url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('orchestrator not ready within 60 s');
 }
