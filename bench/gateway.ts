@@ -23,14 +23,14 @@ import { freePort } from './free-port.js';
 import { IMAGE_NODE_OPTIONS } from '../infra/names.js';
 import { mintDevToken } from '../shared/auth/index.js';
 import { loadConfig } from '../shared/config/index.js';
-import { DEFAULT_TEXT } from '../tests/fakes/http-fake.js';
-import { startFakeOpenAi } from '../tests/fakes/openai-vendor/server.js';
+import { startBenchFake } from './bench-fake.js';
 import { drive, processCounters, type LoadResult } from './load.js';
 import { ingestPolicyCorpus, policyQuestions } from './policy-corpus.js';
 import { localPostgresPid, localRedisPid, readMachineCpu, type MachineParts } from './machine-cpu.js';
 import { breakdownLine, parseServerMetrics, type ServerSnapshot } from './server-metrics.js';
 import { waitReady } from './wait-ready.js';
-import { driveFloor, dropFloorData, type FloorMode } from './floor/drive-floor.js';
+import { driveFloor, dropFloorData } from './floor/drive-floor.js';
+import { FLOOR_LAYER_NAMES, FLOOR_LAYERS, type FloorLayer } from './floor/layers.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -50,8 +50,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const ragChunks = arg('--rag-chunks', 2000);
   const say = (s: string) => !quiet && process.stdout.write(`${s}\n`);
 
-  // Each capability gets an answer valid for its output schema (the fake's default is a policy answer).
-  const fake = await startFakeOpenAi({ record: false, defaultText: (req) => (schemaNameOf(req.body).startsWith('reservation') ? UPSELL_ANSWER : DEFAULT_TEXT) });
+  const fake = await startBenchFake();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'aiorch-bench-'));
   const port = await freePort();
   const env = { ...process.env, APP_ENV: 'dev', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${fake.url}/v1` };
@@ -132,13 +131,12 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       warmupSeconds = 1;
     }
     // The floor (--floor): each mode in a cold process of its own, so with the full warm-up.
-    const floorModes: Array<[FloorMode, string]> = floor ? [['relay', 'floor: relay only'], ['stores', 'floor: with stores']] : [];
     const floorResults: Array<[string, LoadResult]> = [];
     try {
-      for (const [mode, name] of floorModes) {
+      for (const layer of floor ? FLOOR_LAYERS : []) {
         const { orchestratorPid: _, ...stores } = parts;
-        const input = (i: number) => upsellInput(`FLOOR-${mode}-${run}-${i}`, i);
-        floorResults.push([name, await driveFloor({ mode, providerUrl: fake.url, nodeArgs, parts: stores, concurrency, seconds, warmupSeconds: warmup, input, ...(rate ? { rate } : {}) })]);
+        const input = (i: number) => upsellInput(`FLOOR-${layer}-${run}-${i}`, i);
+        floorResults.push([layer, await driveFloor({ layer, providerUrl: fake.url, nodeArgs, parts: stores, concurrency, seconds, warmupSeconds: warmup, input, ...(rate ? { rate } : {}) })]);
       }
     } finally {
       if (floor) await dropFloorData(process.env.DATABASE_URL!, process.env.REDIS_URL!);
@@ -161,14 +159,14 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       rag_corpus_chunks: corpusChunks,
       warmup_seconds: warmup,
       ...Object.fromEntries(Object.entries(results).map(([key, r]) => [key, withAdded(r, direct)])),
-      ...(floor ? { floor: Object.fromEntries(floorResults.map(([, r], i) => [floorModes[i]![0], withAdded(r, direct)])) } : {}),
+      ...(floor ? { floor: Object.fromEntries(floorResults.map(([layer, r]) => [layer, withAdded(r, direct)])) } : {}),
       direct_fake: direct,
     };
     const load = rate ? `open loop at ${rate} req/s on up to ${concurrency} connections` : `${concurrency} connections`;
     say(`gateway bench: ${figures.database} + ${figures.key_value}, ${load}, ${seconds} s per scenario after ${warmup} s of warm-up, one orchestrator process; the tenant's RAG corpus holds ${corpusChunks} chunks`);
     const rows = [
       ...scenarios.filter(([key]) => results[key]).map(([key, name]) => [name, withAdded(results[key]!, direct), 'orchestrator'] as const),
-      ...floorResults.map(([name, r]) => [name, withAdded(r, direct), 'floor gateway'] as const),
+      ...floorResults.map(([layer, r]) => [`floor: ${FLOOR_LAYER_NAMES[layer as FloorLayer]}`, withAdded(r, direct), 'floor gateway'] as const),
       ['fake directly', direct, 'orchestrator'] as const,
     ];
     for (const [name, r, gateway] of rows) {
@@ -184,14 +182,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     await exited;
     await fake.stop();
   }
-}
-
-const UPSELL_ANSWER = JSON.stringify({ offers: [{ code: 'LATE_CHECKOUT', title: 'Late checkout', pitch: 'Keep the room until 14:00.' }], reason: 'Gold guests value a slow morning.' });
-
-/** The capability an OpenAI-protocol request is for: its response_format's schema name. */
-function schemaNameOf(body: Record<string, unknown>): string {
-  const format = body.response_format as { json_schema?: { name?: string } } | undefined;
-  return format?.json_schema?.name ?? '';
 }
 
 /** The machine's CPU per request by part, e.g. "machine CPU 2,431 µs/request (88 % of 2 cores busy, steal 0 %): orchestrator 1,731, …". */

@@ -13,12 +13,12 @@ import { freePort } from '../free-port.js';
 import { drive, processCounters, type LoadResult } from '../load.js';
 import { readMachineCpu, type MachineParts } from '../machine-cpu.js';
 import { waitReady } from '../wait-ready.js';
+import type { FloorLayer } from './layers.js';
 import { floorTables } from './tables.js';
 
-export type FloorMode = 'relay' | 'stores';
 
 export interface FloorLoad {
-  mode: FloorMode;
+  layer: FloorLayer;
   providerUrl: string;
   nodeArgs: string[];
   /** Postgres, Redis: the same parts as the orchestrator's rows (the gateway's own pid is added here). */
@@ -31,37 +31,59 @@ export interface FloorLoad {
   input: (i: number) => unknown;
 }
 
-export async function driveFloor(load: FloorLoad): Promise<LoadResult> {
-  const secret = randomBytes(32);
+/** A running floor gateway. */
+export interface FloorGateway {
+  url: string;
+  pid: number | undefined;
+  /** An Authorization header value it accepts, for `tenant`. */
+  bearer(tenant: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the floor gateway at `layer` and waits until it is ready. `script` defaults to the built one (the
+ * bench runs built code); a test passes the source with `--import tsx` among `nodeArgs`. `env` adds
+ * DATABASE_URL and REDIS_URL for the layers with stores (default: this process's).
+ */
+export async function startFloorGateway(opts: { layer: FloorLayer; providerUrl: string; nodeArgs: string[]; script?: string; env?: Record<string, string> }): Promise<FloorGateway> {
+  const secret = randomBytes(32).toString('base64url');
   const port = await freePort();
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    PROVIDER_URL: load.providerUrl,
-    FLOOR_MODE: load.mode,
-    FLOOR_SECRET: secret.toString('base64url'),
-  };
-  const child = spawn(process.execPath, [...load.nodeArgs, 'dist/bench/floor/gateway-process.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const env = { ...process.env, ...opts.env, PORT: String(port), PROVIDER_URL: opts.providerUrl, FLOOR_LAYER: opts.layer, FLOOR_SECRET: secret };
+  const child = spawn(process.execPath, [...opts.nodeArgs, opts.script ?? 'dist/bench/floor/gateway-process.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
   const url = `http://127.0.0.1:${port}`;
   try {
     await Promise.race([waitReady(url), exited.then((code) => Promise.reject(new Error(`floor gateway exited with ${code} before it was ready`)))]);
-    const jwt = await new SignJWT({ tenant_id: 'bench-floor-tenant' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(env.FLOOR_SECRET));
-    const headers = { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' };
-    const parts: MachineParts = { ...load.parts, ...(child.pid !== undefined ? { orchestratorPid: child.pid } : {}) };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const key = new TextEncoder().encode(secret);
+  const bearer = async (tenant: string) => `Bearer ${await new SignJWT({ tenant_id: tenant }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(key)}`;
+  return { url, pid: child.pid, bearer, stop };
+}
+
+export async function driveFloor(load: FloorLoad): Promise<LoadResult> {
+  const gateway = await startFloorGateway({ layer: load.layer, providerUrl: load.providerUrl, nodeArgs: load.nodeArgs });
+  try {
+    const headers = { authorization: await gateway.bearer('bench-floor-tenant'), 'content-type': 'application/json' };
+    const parts: MachineParts = { ...load.parts, ...(gateway.pid !== undefined ? { orchestratorPid: gateway.pid } : {}) };
     return await drive({
-      url,
+      url: gateway.url,
       concurrency: load.concurrency,
       seconds: load.seconds,
       warmupSeconds: load.warmupSeconds,
       ...(load.rate ? { rate: load.rate } : {}),
-      process: () => processCounters(child.pid),
+      process: () => processCounters(gateway.pid),
       machine: () => readMachineCpu(parts),
       request: (i) => ({ path: '/v1/capabilities/reservation.upsell_offer/invoke', headers, body: JSON.stringify({ input: load.input(i) }) }),
     });
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await gateway.stop();
   }
 }
 

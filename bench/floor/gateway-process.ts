@@ -4,7 +4,7 @@
  * on the same machine (`npm run bench -- floor`, see ../floor.ts). It is not the service and serves
  * nothing but this bench.
  *
- * Per call, in `stores` mode (the default):
+ * Per call, from the `stores` layer on:
  * - node:http in; the bearer token verified once (HS256, jose), then looked up in a Map, as the
  *   service's verified-token cache does;
  * - the body parsed, the capability's prompt rendered, the cache key hashed over the canonical input;
@@ -16,24 +16,33 @@
  * - the call row, its event and the tenant's settled spend in ONE statement, group-committed with the
  *   calls that arrived meanwhile, before the answer;
  * - the answer; then the reservation's release and the cache write in one Redis pipeline.
- * In `relay` mode only the HTTP in, the token lookup and the provider call remain: the cost of the
- * relay itself.
+ * The layers (FLOOR_LAYER), each with the ones before it, so that the bench shows what each adds:
+ * - `relay`: only the HTTP in, the token lookup and the provider call: the cost of the relay itself;
+ * - `stores`: the Redis and Postgres work above;
+ * - `fastify`: served by Fastify (no logger, no hooks) instead of node:http;
+ * - `sdk`: the provider called through the openai SDK over the service's vendor fetch
+ *   (shared/providers/openai/client.ts) instead of undici directly.
+ * The service's code beyond the last layer (its limiter, budgets, validation, routing, metrics, logs,
+ * events) is what the orchestrator's row adds over the `sdk` row.
  *
  * Left out, because they are CPU the service spends and a floor need not: logging, metrics, schema
  * validation with ajv, breakers, timeouts, fallback, idempotency, flags, the tenant policy, error mapping.
  *
- * Environment: PORT, PROVIDER_URL (an OpenAI-protocol origin), FLOOR_MODE (stores | relay), FLOOR_SECRET
- * (the HS256 key of the bearer tokens), and in stores mode DATABASE_URL and REDIS_URL.
+ * Environment: PORT, PROVIDER_URL (an OpenAI-protocol origin), FLOOR_LAYER (relay | stores | fastify | sdk),
+ * FLOOR_SECRET (the HS256 key of the bearer tokens), and from `stores` on DATABASE_URL and REDIS_URL.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
+import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { jwtVerify } from 'jose';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { renderPrompt } from '../../shared/capabilities/prompt.js';
+import { createOpenAiClient } from '../../shared/providers/openai/client.js';
 import { loadConfig } from '../../shared/config/index.js';
 import { canonicalJson } from '../../shared/util/canonical-json.js';
+import { FLOOR_LAYERS, type FloorLayer } from './layers.js';
 import { floorTables } from './tables.js';
 
 const env = (name: string): string => {
@@ -41,7 +50,11 @@ const env = (name: string): string => {
   if (!value) throw new Error(`floor gateway: ${name} is not set`);
   return value;
 };
-const mode = process.env.FLOOR_MODE === 'relay' ? 'relay' : 'stores';
+const layer = FLOOR_LAYERS.indexOf(process.env.FLOOR_LAYER as FloorLayer);
+if (layer < 0) throw new Error(`floor gateway: FLOOR_LAYER is one of ${FLOOR_LAYERS.join(', ')}`);
+const withStores = layer >= 1;
+const withFastify = layer >= 2;
+const withSdk = layer >= 3;
 const secret = new TextEncoder().encode(env('FLOOR_SECRET'));
 const providerUrl = env('PROVIDER_URL');
 const capabilityKey = 'reservation.upsell_offer';
@@ -53,8 +66,8 @@ const worstCaseMicros = 5_000;
 const microsPerToken = 1;
 
 const dispatcher = new Agent({ connections: 128 });
-const redis = mode === 'stores' ? new Redis(env('REDIS_URL'), { enableAutoPipelining: true, maxRetriesPerRequest: 1 }) : undefined;
-const pool = mode === 'stores' ? new pg.Pool({ connectionString: env('DATABASE_URL'), max: 4, application_name: 'bench-floor' }) : undefined;
+const redis = withStores ? new Redis(env('REDIS_URL'), { enableAutoPipelining: true, maxRetriesPerRequest: 1 }) : undefined;
+const pool = withStores ? new pg.Pool({ connectionString: env('DATABASE_URL'), max: 4, application_name: 'bench-floor' }) : undefined;
 
 /** Rate limit, cache read and reservation in one round trip: {0} limited, {1, cached} hit, {2} budget exhausted, {3} reserved. */
 const ADMIT = `
@@ -125,8 +138,11 @@ async function tenantOf(authorization: string | undefined): Promise<string | und
   return tenant;
 }
 
+type ChatAnswer = { choices?: Array<{ message?: { content?: string | null } }>; usage?: { prompt_tokens: number; completion_tokens: number } };
+const sdk = withSdk ? createOpenAiClient('sk-floor', { baseUrl: `${providerUrl}/v1` }) : undefined;
+
 async function callProvider(input: unknown): Promise<{ output: unknown; inputTokens: number; outputTokens: number }> {
-  const body = JSON.stringify({
+  const chat = {
     model,
     messages: [
       { role: 'system', content: capability!.prompt.system },
@@ -134,20 +150,25 @@ async function callProvider(input: unknown): Promise<{ output: unknown; inputTok
     ],
     max_completion_tokens: capability!.maxOutputTokens,
     temperature: capability!.temperature,
-    response_format: { type: 'json_schema', json_schema: { name: 'reservation_upsell_offer', schema: capability!.outputSchema, strict: false } },
-  });
-  const res = await request(`${providerUrl}/v1/chat/completions`, { dispatcher, method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-floor' }, body });
-  const answer = (await res.body.json()) as { choices?: Array<{ message?: { content?: string } }>; usage?: { prompt_tokens: number; completion_tokens: number } };
-  if (res.statusCode !== 200) throw new Error(`provider answered ${res.statusCode}`);
+    response_format: { type: 'json_schema' as const, json_schema: { name: 'reservation_upsell_offer', schema: capability!.outputSchema, strict: false } },
+  };
+  const answer: ChatAnswer = sdk ? await sdk.chat.completions.create({ ...chat, messages: chat.messages.map((m) => ({ ...m, role: m.role as 'system' | 'user' })) }) : await post(chat);
   const output = JSON.parse(answer.choices?.[0]?.message?.content ?? 'null') as { offers?: unknown };
   if (!Array.isArray(output?.offers)) throw new Error('provider answer is not an upsell offer');
   return { output, inputTokens: answer.usage?.prompt_tokens ?? 0, outputTokens: answer.usage?.completion_tokens ?? 0 };
 }
 
+async function post(chat: object): Promise<ChatAnswer> {
+  const res = await request(`${providerUrl}/v1/chat/completions`, { dispatcher, method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-floor' }, body: JSON.stringify(chat) });
+  const answer = (await res.body.json()) as ChatAnswer;
+  if (res.statusCode !== 200) throw new Error(`provider answered ${res.statusCode}`);
+  return answer;
+}
+
 async function invoke(tenant: string, input: unknown): Promise<{ status: number; body: unknown }> {
   const started = performance.now();
   const callId = randomUUID();
-  if (mode === 'relay') {
+  if (!withStores) {
     const answer = await callProvider(input);
     return { status: 200, body: { call_id: callId, capability: capabilityKey, output: answer.output, provider: 'openai', model, cache_hit: false } };
   }
@@ -172,7 +193,22 @@ async function invoke(tenant: string, input: unknown): Promise<{ status: number;
   return { status: 200, body: { call_id: callId, capability: capabilityKey, output: answer.output, provider: 'openai', model, cache_hit: false, usage: { input_tokens: answer.inputTokens, output_tokens: answer.outputTokens, cost_micros: cost } } };
 }
 
-const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+const route = `/v1/capabilities/${capabilityKey}/invoke`;
+/** One request: token, input, invoke; a failure answers 502 (the floor maps no errors). */
+async function serve(authorization: string | undefined, body: () => unknown, send: (status: number, body: unknown) => void): Promise<void> {
+  const tenant = await tenantOf(authorization);
+  if (!tenant) return send(401, { code: 'unauthenticated' });
+  let input: unknown;
+  try {
+    input = (body() as { input?: unknown } | null)?.input;
+  } catch {
+    return send(400, { code: 'invalid_json' });
+  }
+  const { status, body: answer } = await invoke(tenant, input);
+  send(status, answer);
+}
+
+const nodeServer = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
@@ -182,29 +218,27 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
       res.end(text);
     };
     if (req.method === 'GET' && req.url === '/readyz') return send(200, { ready: true });
-    if (req.method !== 'POST' || req.url !== `/v1/capabilities/${capabilityKey}/invoke`) return send(404, { code: 'not_found' });
-    void (async () => {
-      const tenant = await tenantOf(req.headers.authorization);
-      if (!tenant) return send(401, { code: 'unauthenticated' });
-      let input: unknown;
-      try {
-        input = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { input?: unknown }).input;
-      } catch {
-        return send(400, { code: 'invalid_json' });
-      }
-      const { status, body } = await invoke(tenant, input);
-      send(status, body);
-    })().catch((err: unknown) => send(502, { code: 'floor_failed', detail: String(err) }));
+    if (req.method !== 'POST' || req.url !== route) return send(404, { code: 'not_found' });
+    serve(req.headers.authorization, () => JSON.parse(Buffer.concat(chunks).toString('utf8')), send).catch((err: unknown) => send(502, { code: 'floor_failed', detail: String(err) }));
   });
 });
 
+const fastify = Fastify({ logger: false, keepAliveTimeout: 65_000 });
+fastify.get('/readyz', async () => ({ ready: true }));
+fastify.post(route, (req, reply) => {
+  const send = (status: number, body: unknown) => void reply.code(status).send(body);
+  serve(req.headers.authorization, () => req.body, send).catch((err: unknown) => send(502, { code: 'floor_failed', detail: String(err) }));
+});
+
 if (pool) await pool.query(floorTables.create);
-server.listen(Number(env('PORT')), '127.0.0.1');
+const port = Number(env('PORT'));
+if (withFastify) await fastify.listen({ port, host: '127.0.0.1' });
+else nodeServer.listen(port, '127.0.0.1');
 
 const stop = () => {
-  server.close();
-  server.closeAllConnections();
-  void Promise.all([redis?.quit(), pool?.end(), dispatcher.close()]).finally(() => process.exit(0));
+  nodeServer.close();
+  nodeServer.closeAllConnections();
+  void Promise.all([fastify.close(), redis?.quit(), pool?.end(), dispatcher.close()]).finally(() => process.exit(0));
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
