@@ -72,6 +72,9 @@ export function createBudgetGate(deps: BudgetDeps): BudgetGate {
   const clock = clockOf(deps);
   const ttlMs = deps.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
   const released = new WeakSet<Reservation>();
+  // Made with the gate, not at the first reservation: the Redis counters define their scripts on the
+  // client when made, which must happen before any pipeline a reservation could join (counters/redis.ts).
+  const counters = budgetCountersFor(deps.kv);
   // After a restart every request of a tenant finds its counters missing at once: one ledger read serves them all.
   const baselinesInFlight = new Map<string, Promise<Baseline[]>>();
   const readBaselinesOnce = (tenantId: string, refs: PeriodRef[]): Promise<Baseline[]> => {
@@ -88,7 +91,6 @@ export function createBudgetGate(deps: BudgetDeps): BudgetGate {
     async reserve({ tenantId, capability, estimateMicros }) {
       assertMicros(estimateMicros, 'estimateMicros');
       if (capability === ALL_CAPABILITIES) throw new RangeError(`"${ALL_CAPABILITIES}" is not a capability`);
-      const counters = budgetCountersFor(deps.kv);
       const now = clock();
       const buckets = reservationBuckets(now, ttlMs);
       const periods = applicablePeriods(tenantId, capability, now);
@@ -142,7 +144,7 @@ export function createBudgetGate(deps: BudgetDeps): BudgetGate {
       released.add(reservation);
       try {
         const held = reservation.periods.map((p) => ({ key: p.key, generation: p.generation }));
-        await budgetCountersFor(deps.kv).release(held, reservation.estimateMicros, actualMicros, reservation.bucket);
+        await counters.release(held, reservation.estimateMicros, actualMicros, reservation.bucket);
       } catch (err) {
         released.delete(reservation); // may be retried
         throw err;

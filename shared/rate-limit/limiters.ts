@@ -13,6 +13,11 @@ export type LimiterDimension = 'rpm' | 'tpm';
  */
 export function limiterCache(kv: KeyValueAdapter): (dimension: LimiterDimension, points: number) => RateLimiterAbstract {
   const limiters = new Map<string, RateLimiterAbstract>();
+  // A RateLimiterRedis defines the library's Lua script on the client when it is made. ioredis gives an
+  // auto-pipeline the commands its client had when the pipeline was created, so a limiter first made while
+  // a pipeline of the same tick is open (another request's cache read) would fail its first count: make
+  // one now, before any request, so the script is defined from the start.
+  if (kv instanceof RedisKeyValue) new RateLimiterRedis({ keyPrefix: 'rl:define', points: 1, duration: WINDOW_SECONDS, storeClient: kv.redisClient, useRedisPackage: false });
   return (dimension, points) => {
     const cacheKey = `${dimension}:${points}`;
     let limiter = limiters.get(cacheKey);

@@ -134,3 +134,24 @@ describeCounters('memory', () => createMemoryKeyValue());
 if (redisUrl) {
   describeCounters('redis', () => createRedisKeyValue({ url: redisUrl, keyPrefix: `budgettest:${randomUUID()}:` }));
 }
+
+if (redisUrl) {
+  describe('budget counters on a Redis client shared with other commands (auto-pipelining)', () => {
+    // ioredis gives an auto-pipeline the commands its client had when the pipeline was created: the first
+    // reservation of a process, issued in the same tick as a rate-limit check or a cache read, must work.
+    it('makes the first reservation in the same tick as another command on the client', async () => {
+      const kv = createRedisKeyValue({ url: redisUrl, keyPrefix: `budgettest:${randomUUID()}:` });
+      try {
+        const counters = budgetCountersFor(kv); // as the budget gate does when it is made
+        await kv.ping();
+        const k = counterKey(`t-${randomUUID()}`, '*', periodBounds('daily', new Date()));
+        const read = kv.get('some-cache-key'); // opens this tick's auto-pipeline
+        const [, outcome] = await Promise.all([read, counters.reserve([{ key: k, ttlMs: TTL, init: { limitMicros: 100, spentMicros: 0, generation: 'g' } }], 10, buckets)]);
+        expect(outcome).toEqual({ kind: 'reserved', held: [{ generation: 'g', limitMicros: 100 }] });
+        await counters.deleteEnded(END_OF_TIME);
+      } finally {
+        await kv.close();
+      }
+    });
+  });
+}

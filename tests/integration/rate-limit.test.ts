@@ -188,6 +188,27 @@ if (redisUrl) {
   });
 }
 
+if (redisUrl) {
+  describe('rate limits on a Redis client shared with other commands (auto-pipelining)', () => {
+    // ioredis gives an auto-pipeline the commands its client had when the pipeline was created: the first
+    // count of a process, in the same tick as another command on the client, must still be counted.
+    it('counts the first request of a process when it shares its tick with a cache read', async () => {
+      const kv = createRedisKeyValue({ url: redisUrl, keyPrefix: RUN_PREFIX });
+      const log = warnLog();
+      try {
+        const rl = createRateLimiter({ kv, defaults: { requestsPerMinute: 1, tokensPerMinute: 1_000 }, logger: log.logger });
+        await kv.ping();
+        const tenant = newTenant();
+        await Promise.all([kv.get('some-cache-key'), rl.admitRequest(tenant, 1)]);
+        expectRateLimited(await rejection(rl.admitRequest(tenant, 1)), 'requests_per_minute');
+        expect(log.messages).toEqual([]);
+      } finally {
+        await kv.close();
+      }
+    });
+  });
+}
+
 describe('rate limits when Redis is unreachable', () => {
   it('admits requests (fail open) and logs a warning', async () => {
     const kv = createRedisKeyValue({ url: `redis://127.0.0.1:${await unusedPort()}` });

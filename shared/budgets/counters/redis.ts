@@ -41,6 +41,10 @@ export class RedisBudgetCounters implements BudgetCounters {
 
   constructor(kv: RedisKeyValue) {
     this.#kv = kv;
+    // Defined now, not at first use: ioredis gives an auto-pipeline the commands its client had when the
+    // pipeline was created, so a script defined while a pipeline of the same tick is open (a rate-limit
+    // check or cache read issued just before the first reservation) is missing from it and the call fails.
+    scripts(kv.redisClient);
   }
 
   async reserve(slots: readonly CounterSlot[], estimateMicros: number, buckets: ReservationBuckets): Promise<ReserveOutcome> {
