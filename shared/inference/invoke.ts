@@ -21,8 +21,8 @@ import type { InferenceDeps, InvokeRequest, InvokeResult } from './types.js';
 
 /**
  * The inference pipeline, step by step:
- * authorize → parse input → rate limit (alongside the cache lookup when there is no retrieval) → idempotency →
- * cache → reserve budget → run chain (breakers, timeouts, fallback, output validation) → settle and record
+ * authorize → parse input → rate limit (alongside the cache lookup, and the budget reservation of a call without
+ * an idempotency key, when there is no retrieval) → idempotency → cache → reserve budget → run chain (breakers, timeouts, fallback, output validation) → settle and record
  * (one group-committed transaction) → respond.
  * The invoke route, the OpenAI-compatible route and the Pub/Sub push handler all come through here.
  */
@@ -35,13 +35,23 @@ export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<I
   const inputTokens = estimateTokens(cap.prompt.system) + estimateTokens(prompt);
   const admission = timed(deps.metrics, 'rate_limit', () => deps.rateLimiter.admitRequest(tenantId, inputTokens + cap.maxOutputTokens));
   // Without retrieval, planning the call needs nothing that admission decides, so its cache lookup goes
-  // out with the admission's commands (one round trip to the store, not two). Its answer is used only
-  // once the call is admitted; a call turned away wasted one read. With retrieval, nothing is searched
-  // for a call that is not admitted.
-  const [, early] = await Promise.all([admission, cap.rag ? undefined : planned(deps, req, cap, input, prompt)]);
+  // out with the admission's commands, and so does its budget reservation unless the call has an
+  // idempotency key (a replay must not reserve): one round trip to the store before the provider instead
+  // of two. Their answers are used only once the call is admitted; a call turned away, or answered from
+  // the cache, gives its early reservation back. With retrieval, nothing is searched for a call that is
+  // not admitted.
+  const early = cap.rag ? undefined : planned(deps, req, cap, input, prompt, { reserve: !req.idempotencyKey });
+  early?.catch(() => undefined); // its failure is thrown below, once admission has answered
+  try {
+    await admission;
+  } catch (err) {
+    if (early) void early.then((plan) => plan.giveBack(), () => undefined);
+    throw err;
+  }
+  await early;
   const adjustTokens = (actual: number) => deps.rateLimiter.adjustTokens(tenantId, inputTokens + cap.maxOutputTokens, actual);
 
-  const run = async () => cachedOrFresh(deps, req, cap, input, early ?? (await planned(deps, req, cap, input, prompt)), started, adjustTokens);
+  const run = async () => cachedOrFresh(deps, req, cap, input, (await early) ?? (await planned(deps, req, cap, input, prompt, { reserve: false })), started, adjustTokens);
   if (!req.idempotencyKey) return run();
   const outcome = await deps.idempotency.begin({ tenantId, key: req.idempotencyKey, requestHash: requestHashOf({ capability: cap.key, input }) });
   if (outcome.kind === 'replay') return outcome.response.body as InvokeResult;
@@ -63,9 +73,13 @@ interface PlannedCall {
   cacheKey: string;
   /** The cached answer, or null (a miss, or a capability that is not cached). Never rejects. */
   hit: Promise<CachedInference | null>;
+  /** The budget reservation made with the cache lookup, if any (it rejects as `reserve` does). */
+  reservation?: Promise<Reservation>;
+  /** Releases that early reservation, unspent: for a call turned away or answered from the cache. */
+  giveBack(): Promise<void>;
 }
 
-async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability, input: unknown, prompt: string): Promise<PlannedCall> {
+async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability, input: unknown, prompt: string, opts: { reserve: boolean }): Promise<PlannedCall> {
   const tenantId = req.principal.tenantId;
   const policy = await deps.tenants.policyFor(tenantId);
   // The chain as it can run for this tenant: a residency change must not serve answers cached before it.
@@ -76,7 +90,33 @@ async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability,
   const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input, context: grounding.cacheContext });
   // cache: a hit costs nothing, is recorded as a call, and never reserves budget.
   const hit = cap.cacheTtlSeconds > 0 ? timed(deps.metrics, 'cache', () => deps.cache.get(cacheKey)) : Promise.resolve(null);
-  return { policy, links, grounding, cacheKey, hit };
+  if (!opts.reserve) return { policy, links, grounding, cacheKey, hit, giveBack: () => Promise.resolve() };
+  const reservation = reserveFor(deps, tenantId, cap, links, grounding);
+  // Until the call knows it needs it, a failed reservation (an exhausted budget) is nobody's error yet.
+  reservation.catch(() => undefined);
+  const giveBack = () => afterTheAnswer(deps, () => reservation.then((r) => deps.budgets.release(r, 0), () => undefined));
+  return { policy, links, grounding, cacheKey, hit, reservation, giveBack };
+}
+
+/** Reserves the worst case of the chain (input estimate + max output), atomically. */
+function reserveFor(deps: InferenceDeps, tenantId: string, cap: Capability, links: ChainLink[], grounding: Grounding): Promise<Reservation> {
+  const estimateMicros = worstCaseMicros(deps.config.prices, links, inputTokenBound(cap, grounding.prompt), cap.maxOutputTokens);
+  return timed(deps.metrics, 'reserve', () => deps.budgets.reserve({ tenantId, capability: cap.key, estimateMicros }));
+}
+
+/**
+ * Runs `task` after the answer when the service answers first (after-answer.ts), else before it. Either way a
+ * failure is logged, not thrown: a reservation that could not be given back stops counting after its TTL.
+ */
+function afterTheAnswer(deps: InferenceDeps, task: () => Promise<unknown>): Promise<void> {
+  if (deps.afterAnswer) {
+    deps.afterAnswer.run(task);
+    return Promise.resolve();
+  }
+  return task().then(
+    () => undefined,
+    (err: unknown) => deps.logger.warn({ err }, 'work after an answer failed'),
+  );
 }
 
 function authorize(deps: InferenceDeps, req: InvokeRequest): Capability {
@@ -113,6 +153,7 @@ async function cachedOrFresh(
 
   const hit = await plan.hit;
   if (hit) {
+    await plan.giveBack();
     const result: InvokeResult = {
       call_id: callId,
       capability: cap.key,
@@ -131,10 +172,10 @@ async function cachedOrFresh(
     return result;
   }
 
-  // reserve budget: the worst case of the chain (input estimate + max output), atomically.
+  // reserve budget: the worst case of the chain (input estimate + max output), atomically (made with the cache lookup when it could be).
   let reservation: Reservation;
   try {
-    reservation = await timed(deps.metrics, 'reserve', () => deps.budgets.reserve({ tenantId, capability: cap.key, estimateMicros: worstCaseMicros(deps.config.prices, links, inputTokenBound(cap, grounding.prompt), cap.maxOutputTokens) }));
+    reservation = await (plan.reservation ?? reserveFor(deps, tenantId, cap, links, grounding));
   } catch (err) {
     if (isAppError(err) && err.code === 'budget_exhausted') deps.metrics.budgetRejections.inc({ capability: cap.key });
     throw err;

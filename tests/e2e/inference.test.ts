@@ -264,6 +264,110 @@ describe('inference path (service + OpenAI wire fake)', () => {
     expect(rows).toEqual([{ cache_hit: false }, { cache_hit: true }]);
   });
 
+  // A capability without retrieval reserves its budget with the rate-limit check and the cache lookup (one
+  // round trip); a call turned away or answered from the cache gives that reservation back.
+  const budgetState = async (tenant: string) => {
+    const res = await fetch(`${svc.url}/admin/tenants/${tenant}/budgets`, { headers: { authorization: `Bearer ${await token(tenant)}` } });
+    const { budgets } = (await res.json()) as { budgets: Array<{ period: string; capability: string | null; spent_micros: number; reserved_micros: number }> };
+    return budgets.find((b) => b.period === 'daily' && b.capability === null)!;
+  };
+  const setDailyBudget = async (tenant: string, limitMicros: number) => {
+    const put = await fetch(`${svc.url}/admin/tenants/${tenant}/budgets`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${await token(tenant)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ budgets: [{ period: 'daily', capability: null, limit_micros: limitMicros }] }),
+    });
+    expect(put.status).toBe(200);
+  };
+  const upsell = (room: string) => ({ reservation: { room_type: room, nights: 2, guests: 2, arrival_date: '2027-06-01' }, guest: { tier: 'gold' } });
+  const UPSELL_TEXT = JSON.stringify({ offers: [{ code: 'LATE_CHECKOUT', title: 'Late checkout', pitch: 'Keep the room until 14:00.' }], reason: 'Gold guests value a slow morning.' });
+  // The after-answer release may trail the answer by a round trip: wait for the counter to settle.
+  const settledBudget = async (tenant: string) => {
+    let state = await budgetState(tenant);
+    for (let i = 0; i < 50 && state.reserved_micros !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      state = await budgetState(tenant);
+    }
+    return state;
+  };
+
+  it('a cache hit and a rate-limited call give back the reservation made with their admission: nothing stays reserved or charged', async () => {
+    const tenant = T('t-early-reserve');
+    await setDailyBudget(tenant, 1_000_000);
+    const set = await fetch(`${svc.url}/admin/flags`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${await token(T('platform'), 'platform.admin')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ flags: [{ key: 'rate_limits', tenant_id: tenant, enabled: true, value: { requestsPerMinute: 2 } }] }),
+    });
+    expect(set.status).toBe(200);
+    fake.enqueue({ kind: 'ok', text: UPSELL_TEXT });
+    const miss = (await (await invoke(tenant, 'reservation.upsell_offer', upsell('EARLY'))).json()) as { usage: { cost_micros: number } };
+    const hit = await invoke(tenant, 'reservation.upsell_offer', upsell('EARLY'));
+    expect(await hit.json()).toMatchObject({ cache_hit: true });
+    const limited = await invoke(tenant, 'reservation.upsell_offer', upsell('EARLY-2'));
+    expect(limited.status).toBe(429);
+    expect(await settledBudget(tenant)).toMatchObject({ spent_micros: miss.usage.cost_micros, reserved_micros: 0 });
+  });
+
+  it('a cached answer is served even when the budget could not cover a new call (its early reservation refused)', async () => {
+    const tenant = T('t-early-exhausted');
+    await setDailyBudget(tenant, 1_000_000);
+    fake.enqueue({ kind: 'ok', text: UPSELL_TEXT });
+    expect((await invoke(tenant, 'reservation.upsell_offer', upsell('CACHED'))).status).toBe(200);
+    await setDailyBudget(tenant, 1);
+    const hit = await invoke(tenant, 'reservation.upsell_offer', upsell('CACHED'));
+    expect(hit.status).toBe(200);
+    expect(await hit.json()).toMatchObject({ cache_hit: true, usage: { cost_micros: 0 } });
+    const miss = await invoke(tenant, 'reservation.upsell_offer', upsell('NOT-CACHED'));
+    expect(miss.status).toBe(402);
+    expect(await miss.json()).toMatchObject({ code: 'budget_exhausted' });
+    expect((await settledBudget(tenant)).reserved_micros).toBe(0);
+  });
+
+  it('20 concurrent requests with one Idempotency-Key against a budget that fits one call: all answered, one provider call', async () => {
+    const tenant = T('t-idem-budget');
+    await setDailyBudget(tenant, 1_000_000);
+    // One call's worst case: what a slow call holds reserved while it runs.
+    fake.enqueue({ kind: 'ok', text: UPSELL_TEXT, latencyMs: 300 });
+    const measuring = invoke(tenant, 'reservation.upsell_offer', upsell('MEASURE'));
+    let worstCase = 0;
+    for (let i = 0; i < 100 && worstCase === 0; i++) {
+      worstCase = (await budgetState(tenant)).reserved_micros;
+      if (worstCase === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await measuring).status).toBe(200);
+    expect(worstCase).toBeGreaterThan(0);
+    // Room for one worst case, not two: a duplicate that reserved before waiting for the first would be refused.
+    await setDailyBudget(tenant, (await settledBudget(tenant)).spent_micros + Math.floor(worstCase * 1.5));
+    const before = fake.requests.length;
+    fake.enqueue({ kind: 'ok', text: UPSELL_TEXT, latencyMs: 150 });
+    const responses = await Promise.all(Array.from({ length: 20 }, () => invoke(tenant, 'reservation.upsell_offer', upsell('IDEM'), { 'idempotency-key': 'upsell-7' })));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(fake.requests.length).toBe(before + 1);
+  });
+
+  it('200 concurrent invokes without retrieval (reserved during admission) against a tight budget: never overspent, exactly the successes charged', async () => {
+    const tenant = T('t-budget-upsell');
+    // Within the capability's bounds (its prompt's size, 512 output tokens), as a real vendor's usage is.
+    const usage = { input: 100, output: 500 };
+    fake.enqueue(...Array.from({ length: 200 }, () => ({ kind: 'ok' as const, usage, text: UPSELL_TEXT })));
+    const perCall = Math.ceil((100 * 400_000) / 1e6) + Math.ceil((500 * 1_600_000) / 1e6);
+    const limit = 50 * perCall;
+    await setDailyBudget(tenant, limit);
+    const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => invoke(tenant, 'reservation.upsell_offer', upsell(`ROOM-${i}`))));
+    const bodies = await Promise.all(responses.map(async (r) => ({ status: r.status, body: (await r.json()) as { code?: string; usage?: { cost_micros: number } } })));
+    const ok = bodies.filter((b) => b.status === 200);
+    expect(bodies.filter((b) => b.status === 402).length + ok.length).toBe(200);
+    expect(bodies.filter((b) => b.status === 402).every((b) => b.body.code === 'budget_exhausted')).toBe(true);
+    expect(ok.length).toBeGreaterThan(0);
+    const charged = ok.reduce((sum, b) => sum + (b.body.usage?.cost_micros ?? 0), 0);
+    expect(charged).toBeLessThanOrEqual(limit);
+    const ledger = await db.pool.query<{ spent: number }>(`SELECT spent_micros AS spent FROM budget_periods WHERE tenant_id = $1 AND capability = '*' AND period = 'daily'`, [tenant]);
+    expect(ledger.rows[0]!.spent).toBe(charged);
+    expect(await settledBudget(tenant)).toMatchObject({ spent_micros: charged, reserved_micros: 0 });
+    fake.discardQueued(); // the refused calls never reached the vendor
+  });
+
   it('200 concurrent invokes against a budget that fits about 50: never overspent, exactly the successes charged', async () => {
     const tenant = T('t-budget');
     // Each answer costs about its worst case (large usage), so the limit binds on real spend.

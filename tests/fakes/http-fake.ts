@@ -69,6 +69,8 @@ export interface HttpFake {
   requests: RecordedRequest[];
   /** Replies for the next requests, in order; requests beyond the queue get `{ kind: 'ok' }`. */
   enqueue(...replies: FakeReply[]): void;
+  /** Drops the replies still queued (a test that queued more than its requests used); returns how many. */
+  discardQueued(): number;
   stop(): Promise<void>;
 }
 
@@ -188,6 +190,7 @@ export async function startHttpFake(protocol: WireProtocol, modelOf: (req: Recor
     url: `http://127.0.0.1:${port}`,
     requests,
     enqueue: (...replies) => queue.push(...replies),
+    discardQueued: () => queue.splice(0).length,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
