@@ -11,7 +11,7 @@
  * (server-metrics.ts). --cost-model first drives cheaper requests
  * (an unknown path, an invalid input, a cache hit) so that each layer's share of a call's CPU shows.
  * --floor then drives the floor gateway (floor/gateway-process.ts: the least any implementation of a
- * cache-miss invoke must do) with the same load, as a relay alone and with its stores, as a reference
+ * cache-miss invoke must do) with the same load, layer by layer (floor/layers.ts), as a reference
  * measured on the same machine in the same run (needs DATABASE_URL and REDIS_URL).
  * BENCH_STDOUT=1 shows the orchestrator's log lines (they go to /dev/null otherwise, as cheap as they get).
  */
@@ -130,7 +130,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       if (key !== 'cache_hit' && hits > results[key].requests / 100) process.stderr.write(`warning: ${hits} cache hits in ${key}, a scenario meant to miss the cache: its figures are not a cache miss's\n`);
       warmupSeconds = 1;
     }
-    // The floor (--floor): each mode in a cold process of its own, so with the full warm-up.
+    // The floor (--floor): each layer in a cold process of its own, so with the full warm-up.
     const floorResults: Array<[string, LoadResult]> = [];
     try {
       for (const layer of floor ? FLOOR_LAYERS : []) {

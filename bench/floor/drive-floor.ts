@@ -16,7 +16,6 @@ import { waitReady } from '../wait-ready.js';
 import type { FloorLayer } from './layers.js';
 import { floorTables } from './tables.js';
 
-
 export interface FloorLoad {
   layer: FloorLayer;
   providerUrl: string;

@@ -21,9 +21,10 @@ import type { InferenceDeps, InvokeRequest, InvokeResult } from './types.js';
 
 /**
  * The inference pipeline, step by step:
- * authorize → parse input → rate limit (alongside the cache lookup, and the budget reservation of a call without
- * an idempotency key, when there is no retrieval) → idempotency → cache → reserve budget → run chain (breakers, timeouts, fallback, output validation) → settle and record
- * (one group-committed transaction) → respond.
+ * authorize → parse input → rate limit (alongside the cache lookup, and the budget reservation of a call
+ * without an idempotency key, when there is no retrieval) → idempotency → cache → reserve budget → run chain
+ * (breakers, timeouts, fallback, output validation) → settle and record (one group-committed transaction) →
+ * respond.
  * The invoke route, the OpenAI-compatible route and the Pub/Sub push handler all come through here.
  */
 export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<InvokeResult> {
@@ -88,7 +89,7 @@ async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability,
   const ground = () => groundingFor(deps.retriever, cap, input, prompt, { tenantId, topK: deps.config.rag?.topK ?? 5 });
   const grounding = cap.rag ? await timed(deps.metrics, 'retrieve', ground) : await ground();
   const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input, context: grounding.cacheContext });
-  // cache: a hit costs nothing, is recorded as a call, and never reserves budget.
+  // cache: a hit costs nothing and is recorded as a call; an early reservation is given back.
   const hit = cap.cacheTtlSeconds > 0 ? timed(deps.metrics, 'cache', () => deps.cache.get(cacheKey)) : Promise.resolve(null);
   if (!opts.reserve) return { policy, links, grounding, cacheKey, hit, giveBack: () => Promise.resolve() };
   const reservation = reserveFor(deps, tenantId, cap, links, grounding);
@@ -172,7 +173,7 @@ async function cachedOrFresh(
     return result;
   }
 
-  // reserve budget: the worst case of the chain (input estimate + max output), atomically (made with the cache lookup when it could be).
+  // reserve budget: the worst case of the chain, atomically (made with the cache lookup when it could be).
   let reservation: Reservation;
   try {
     reservation = await (plan.reservation ?? reserveFor(deps, tenantId, cap, links, grounding));
