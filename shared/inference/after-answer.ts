@@ -42,3 +42,18 @@ export class AfterAnswer {
     while (this.running.size > 0) await Promise.all(this.running);
   }
 }
+
+/**
+ * Runs `task` after the answer when the service answers first (`afterAnswer` given), else before it: the
+ * returned promise then waits for the task. Either way a failure is logged, never thrown.
+ */
+export function runAfterAnswer(afterAnswer: AfterAnswer | undefined, logger: Logger, task: () => Promise<unknown>): Promise<void> {
+  if (afterAnswer) {
+    afterAnswer.run(task);
+    return Promise.resolve();
+  }
+  return task().then(
+    () => undefined,
+    (err: unknown) => logger.warn({ err }, 'work after an answer failed'),
+  );
+}

@@ -13,6 +13,7 @@ import type { TenantPolicy } from '../tenants/directory.js';
 import { CallVetoedError, type RecordHook } from '../recording/calls.js';
 import { completedCall, failedCall, type CallFacts } from './call-record.js';
 import { answeredOutcome, answeredResult } from './answered-call.js';
+import { runAfterAnswer } from './after-answer.js';
 import { settleAndRecord } from './settle-and-record.js';
 import { effectiveChain, inputTokenBound } from './reservation-estimate.js';
 import { capabilityDisabled, chainFailure } from './errors.js';
@@ -49,10 +50,10 @@ export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<I
     if (early) void early.then((plan) => plan.giveBack(), () => undefined);
     throw err;
   }
-  await early;
+  const plan = await early;
   const adjustTokens = (actual: number) => deps.rateLimiter.adjustTokens(tenantId, inputTokens + cap.maxOutputTokens, actual);
 
-  const run = async () => cachedOrFresh(deps, req, cap, input, (await early) ?? (await planned(deps, req, cap, input, prompt, { reserve: false })), started, adjustTokens);
+  const run = async () => cachedOrFresh(deps, req, cap, input, plan ?? (await planned(deps, req, cap, input, prompt, { reserve: false })), started, adjustTokens);
   if (!req.idempotencyKey) return run();
   const outcome = await deps.idempotency.begin({ tenantId, key: req.idempotencyKey, requestHash: requestHashOf({ capability: cap.key, input }) });
   if (outcome.kind === 'replay') return outcome.response.body as InvokeResult;
@@ -95,7 +96,7 @@ async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability,
   const reservation = reserveFor(deps, tenantId, cap, links, grounding);
   // Until the call knows it needs it, a failed reservation (an exhausted budget) is nobody's error yet.
   reservation.catch(() => undefined);
-  const giveBack = () => afterTheAnswer(deps, () => reservation.then((r) => deps.budgets.release(r, 0), () => undefined));
+  const giveBack = () => runAfterAnswer(deps.afterAnswer, deps.logger, () => reservation.then((r) => deps.budgets.release(r, 0), () => undefined));
   return { policy, links, grounding, cacheKey, hit, reservation, giveBack };
 }
 
@@ -103,21 +104,6 @@ async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability,
 function reserveFor(deps: InferenceDeps, tenantId: string, cap: Capability, links: ChainLink[], grounding: Grounding): Promise<Reservation> {
   const estimateMicros = worstCaseMicros(deps.config.prices, links, inputTokenBound(cap, grounding.prompt), cap.maxOutputTokens);
   return timed(deps.metrics, 'reserve', () => deps.budgets.reserve({ tenantId, capability: cap.key, estimateMicros }));
-}
-
-/**
- * Runs `task` after the answer when the service answers first (after-answer.ts), else before it. Either way a
- * failure is logged, not thrown: a reservation that could not be given back stops counting after its TTL.
- */
-function afterTheAnswer(deps: InferenceDeps, task: () => Promise<unknown>): Promise<void> {
-  if (deps.afterAnswer) {
-    deps.afterAnswer.run(task);
-    return Promise.resolve();
-  }
-  return task().then(
-    () => undefined,
-    (err: unknown) => deps.logger.warn({ err }, 'work after an answer failed'),
-  );
 }
 
 function authorize(deps: InferenceDeps, req: InvokeRequest): Capability {

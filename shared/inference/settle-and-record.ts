@@ -1,5 +1,6 @@
 import type { Reservation, Settlement } from '../budgets/index.js';
 import type { CallRecord } from '../recording/calls.js';
+import { runAfterAnswer } from './after-answer.js';
 import { recordingFailed } from './errors.js';
 import { timed } from './metrics.js';
 import type { InferenceDeps } from './types.js';
@@ -30,9 +31,7 @@ export async function settleAndRecord(
     throw recordingFailed(err);
   }
   deps.onRecorded?.();
-  const release = () => Promise.all([timed(deps.metrics, 'release', () => releaseAfterCommit(deps, reservation, costMicros)), alongsideRelease?.()]);
-  if (deps.afterAnswer) deps.afterAnswer.run(release);
-  else await release();
+  await runAfterAnswer(deps.afterAnswer, deps.logger, () => Promise.all([timed(deps.metrics, 'release', () => releaseAfterCommit(deps, reservation, costMicros)), alongsideRelease?.()]));
 }
 
 /**

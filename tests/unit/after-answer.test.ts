@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AfterAnswer } from '../../shared/inference/after-answer.js';
+import { AfterAnswer, runAfterAnswer } from '../../shared/inference/after-answer.js';
 import { settleAndRecord } from '../../shared/inference/settle-and-record.js';
 import { createInferenceMetrics } from '../../shared/inference/metrics.js';
 import { createLogger, createMetrics } from '../../shared/telemetry/index.js';
@@ -101,5 +101,43 @@ describe('settleAndRecord', () => {
     release.open();
     await settling;
     expect(answered).toBe(true);
+  });
+});
+
+describe('runAfterAnswer', () => {
+  const warnings = () => {
+    const seen: string[] = [];
+    const log = { warn: (_fields: unknown, message: string) => void seen.push(message) } as unknown as typeof logger;
+    return { seen, log };
+  };
+
+  it('without an AfterAnswer the caller waits for the task, and a failure is logged, not thrown', async () => {
+    const { seen, log } = warnings();
+    const gate = latch();
+    let done = false;
+    const waiting = runAfterAnswer(undefined, log, async () => {
+      await gate.promise;
+      done = true;
+    });
+    gate.open();
+    await waiting;
+    expect(done).toBe(true);
+    await expect(runAfterAnswer(undefined, log, () => Promise.reject(new Error('store down')))).resolves.toBeUndefined();
+    expect(seen).toEqual(['work after an answer failed']);
+  });
+
+  it('with an AfterAnswer the caller goes on at once and settled() waits for the task', async () => {
+    const after = new AfterAnswer(logger);
+    const gate = latch();
+    let done = false;
+    await runAfterAnswer(after, logger, async () => {
+      await gate.promise;
+      done = true;
+    });
+    expect(done).toBe(false);
+    expect(after.pending).toBe(1);
+    gate.open();
+    await after.settled();
+    expect(done).toBe(true);
   });
 });
