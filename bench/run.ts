@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<Recor
   startup: () => import('./startup.js'),
   gateway: () => import('./gateway.js'),
   rag: () => import('./rag.js'),
+  'object-spread': () => import('./object-spread.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -10,7 +10,7 @@ import { createLogger, createMetrics, type Logger } from '../../shared/telemetry
 import { createSignerApp } from './app.js';
 import { checkSignerConfig, openKeyRing } from './key-ring.js';
 
-const config = loadConfigOrExit({ env: { ...process.env, PORT: process.env.PORT || '8081' } });
+const config = loadConfigOrExit({ env: Object.assign({}, process.env, { PORT: process.env.PORT || '8081' }) });
 try {
   checkSignerConfig(config);
 } catch (err) {

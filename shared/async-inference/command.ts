@@ -24,7 +24,7 @@ const TENANT = new RegExp(inferenceRequestCommandSchema.properties.tenant_id.pat
 /** base64 → JSON → the command's schema → a configured capability. Tenancy is checked by the caller (it needs the database). */
 export function decodeCommand(delivery: PushDelivery, capabilities: CapabilityRegistry): Decoded {
   const attrCorrelation = validId(delivery.attributes.reply_to);
-  const poison = (p: Poison): Decoded => ({ ok: false, poison: { ...p, correlationId: p.correlationId ?? attrCorrelation } });
+  const poison = (p: Poison): Decoded => ({ ok: false, poison: Object.assign({}, p, { correlationId: p.correlationId ?? attrCorrelation }) });
   if (!delivery.data) return poison({ code: 'malformed_json', reason: 'the message has no data' });
   if (!BASE64.test(delivery.data)) return poison({ code: 'invalid_base64', reason: 'message.data is not base64' });
   let parsed: unknown;
@@ -37,11 +37,11 @@ export function decodeCommand(delivery: PushDelivery, capabilities: CapabilityRe
   if (!validateCommand(parsed)) {
     const e = validateCommand.errors?.[0];
     const where = e ? `${e.instancePath || '/'}${e.keyword === 'required' ? String(e.params.missingProperty) : ''}` : '/';
-    return poison({ ...readable, code: 'invalid_command', reason: `the command does not match its schema: ${where} ${e?.message ?? 'is invalid'}` });
+    return poison(Object.assign({}, readable, { code: 'invalid_command' as const, reason: `the command does not match its schema: ${where} ${e?.message ?? 'is invalid'}` }));
   }
   const correlationId = parsed.reply_to ?? attrCorrelation;
   if (!capabilities.get(parsed.capability)) {
-    return poison({ ...readable, correlationId, code: 'unknown_capability', reason: `no capability named "${parsed.capability}"` });
+    return poison(Object.assign({}, readable, { correlationId, code: 'unknown_capability' as const, reason: `no capability named "${parsed.capability}"` }));
   }
   return { ok: true, command: parsed, correlationId };
 }

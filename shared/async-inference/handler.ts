@@ -14,7 +14,7 @@ import type { Counter } from 'prom-client';
 import { decodeCommand, type Poison } from './command.js';
 import type { PushDelivery } from './envelope.js';
 import { isRetryable, requestInProgress, RETRYABLE_CALL_CODES, transientFailure } from './errors.js';
-import { claimRequest, finishRequest, markProcessed, messageState, readRequest, releaseClaim, waitState, type ProcessedOutcome, type RequestKey } from './requests.js';
+import { claimRequest, finishRequest, markProcessed, messageState, readRequest, releaseClaim, waitState, type ProcessedMessage, type ProcessedOutcome, type RequestKey } from './requests.js';
 import { failureEvent, replayEvent } from './result-events.js';
 
 export interface AsyncInferenceDeps {
@@ -72,7 +72,7 @@ async function handle(deps: AsyncInferenceDeps, delivery: PushDelivery): Promise
   const { command, correlationId } = decoded;
   const known = { tenantId: command.tenant_id, requestId: command.request_id, capability: command.capability, correlationId };
   if (!first.tenantKnown) {
-    return acknowledgePoison(deps, delivery, { ...known, code: 'unknown_tenant', reason: `no tenant "${command.tenant_id}"` });
+    return acknowledgePoison(deps, delivery, Object.assign({}, known, { code: 'unknown_tenant' as const, reason: `no tenant "${command.tenant_id}"` }));
   }
 
   const key: RequestKey = { tenantId: command.tenant_id, requestId: command.request_id };
@@ -87,7 +87,7 @@ async function handle(deps: AsyncInferenceDeps, delivery: PushDelivery): Promise
       const { row, answered } = await waitState(deps.pool, key, delivery.messageId);
       if (answered) return { outcome: 'duplicate', request_id: command.request_id };
       if (row && row.request_hash !== requestHash) {
-        return acknowledgePoison(deps, delivery, { ...known, code: 'request_id_reused', reason: `request_id "${command.request_id}" was already used with another capability or input` });
+        return acknowledgePoison(deps, delivery, Object.assign({}, known, { code: 'request_id_reused' as const, reason: `request_id "${command.request_id}" was already used with another capability or input` }));
       }
       // Finished through another message (the sender published it twice): its result event is out already.
       if (row && row.status !== 'running') return acknowledgeDuplicate(deps, delivery, key);
@@ -146,7 +146,7 @@ async function run(deps: AsyncInferenceDeps, delivery: PushDelivery, command: In
   await withTransaction(deps.pool, async (tx) => {
     if (!(await finishRequest(tx, key, token, { status, callId: result?.call_id }))) throw requestInProgress();
     await enqueue(tx, event, deps.events.topics);
-    await markProcessed(tx, { ...processedFields(delivery, key), outcome: status, resultEventId: event.id });
+    await markProcessed(tx, processedMessage(delivery, key, status, event.id));
   });
   deps.onRecorded?.();
   return settled(deps, delivery, command, status, isAppError(error) ? error.code : error === undefined ? undefined : 'internal_error');
@@ -163,7 +163,7 @@ function completionHook(key: RequestKey, token: string, delivery: PushDelivery, 
       return finishRequest(tx, key, token, { status: call.row.status, callId: call.row.call_id });
     },
     async write(tx, call) {
-      await markProcessed(tx, { ...processedFields(delivery, key), outcome: call.row.status, resultEventId: call.event.id });
+      await markProcessed(tx, processedMessage(delivery, key, call.row.status, call.event.id));
       written = call.row.status === 'completed';
     },
   };
@@ -191,7 +191,7 @@ async function acknowledgePoison(deps: AsyncInferenceDeps, delivery: PushDeliver
 }
 
 async function acknowledgeDuplicate(deps: AsyncInferenceDeps, delivery: PushDelivery, key: RequestKey): Promise<PushOutcome> {
-  await markProcessed(deps.pool, { ...processedFields(delivery, key), outcome: 'duplicate', resultEventId: undefined });
+  await markProcessed(deps.pool, processedMessage(delivery, key, 'duplicate', undefined));
   deps.logger.info({ message_id: delivery.messageId, tenant_id: key.tenantId, request_id: key.requestId }, 'async inference: request already answered');
   return { outcome: 'duplicate', request_id: key.requestId };
 }
@@ -204,6 +204,6 @@ function settled(deps: AsyncInferenceDeps, delivery: PushDelivery, command: Infe
   return { outcome, request_id: command.request_id, ...(code ? { code } : {}) };
 }
 
-function processedFields(delivery: PushDelivery, key: RequestKey) {
-  return { messageId: delivery.messageId, subscription: delivery.subscription, tenantId: key.tenantId, requestId: key.requestId, deliveryAttempt: delivery.deliveryAttempt };
+function processedMessage(delivery: PushDelivery, key: RequestKey, outcome: ProcessedMessage['outcome'], resultEventId: string | undefined): ProcessedMessage {
+  return { messageId: delivery.messageId, subscription: delivery.subscription, tenantId: key.tenantId, requestId: key.requestId, deliveryAttempt: delivery.deliveryAttempt, outcome, resultEventId };
 }

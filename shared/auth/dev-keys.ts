@@ -91,7 +91,7 @@ async function readPrivateJwk(file: string): Promise<JWK | null> {
 async function createPrivateJwk(file: string): Promise<JWK> {
   const { publicKey, privateKey } = await generateKeyPair(ALG, { extractable: true });
   const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
-  const jwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: ALG, use: 'sig' };
+  const jwk: JWK = Object.assign(await exportJWK(privateKey), { kid, alg: ALG, use: 'sig' });
   const temp = tempName(file);
   await writeFile(temp, `${JSON.stringify(jwk, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   try {

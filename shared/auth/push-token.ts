@@ -181,7 +181,7 @@ async function readJwk(file: string): Promise<JWK | undefined> {
 async function createJwk(file: string): Promise<JWK> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
-  const jwk: JWK = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
+  const jwk: JWK = Object.assign(await exportJWK(privateKey), { kid, alg: 'RS256', use: 'sig' });
   const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
   await writeFile(temp, `${JSON.stringify(jwk)}\n`, { mode: 0o600, flag: 'wx' });
   try {

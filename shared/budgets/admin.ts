@@ -31,7 +31,7 @@ export async function listBudgets(deps: BudgetDeps, tenantId: string): Promise<B
   const now = clockOf(deps)();
   const limits = await effectiveLimits(deps.pool, tenantId, deps.config.tenantDefaults);
   if (limits.length === 0) return [];
-  const current = limits.map((l) => ({ ...l, bounds: periodBounds(l.period, now) }));
+  const current = limits.map((l) => Object.assign({}, l, { bounds: periodBounds(l.period, now) }));
   const { rows } = await deps.pool.query<{ capability: string; period: BudgetPeriod; spent_micros: number }>(
     `SELECT p.capability, p.period, p.spent_micros
        FROM budget_periods p
@@ -64,7 +64,7 @@ export async function setBudgetLimits(deps: BudgetDeps, tenantId: string, change
   const now = clockOf(deps)();
   const limits: BudgetLimit[] = changes.map((c) => ({ scope: capabilityToScope(c.capability), period: c.period, limitMicros: c.limit_micros }));
   const current = limits
-    .map((l) => ({ ...l, bounds: periodBounds(l.period, now) }))
+    .map((l) => Object.assign({}, l, { bounds: periodBounds(l.period, now) }))
     .sort((a, b) => compare(lockOrderKey(tenantId, a.scope, a.period, a.bounds.start.toISOString()), lockOrderKey(tenantId, b.scope, b.period, b.bounds.start.toISOString())));
   await withTransaction(deps.pool, async (tx) => {
     await upsertLimits(tx, tenantId, current, updatedBy);

@@ -132,7 +132,7 @@ export function createBudgetGate(deps: BudgetDeps): BudgetGate {
         );
         outcome.indexes.forEach((slotIndex, i) => {
           const baseline = baselines[i] as (typeof baselines)[number];
-          (slots[slotIndex] as CounterSlot).init = { ...baseline, generation: randomUUID() };
+          (slots[slotIndex] as CounterSlot).init = Object.assign({}, baseline, { generation: randomUUID() });
         });
       }
       throw budgetUnavailable(tenantId);

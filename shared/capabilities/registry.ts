@@ -40,8 +40,7 @@ export function createCapabilityRegistry(capabilities: Config['capabilities']): 
     }
     const outputErrors = (value: unknown): string | undefined =>
       validateOutput(value) ? undefined : ajv.errorsText(validateOutput.errors, { dataVar: 'output' });
-    byKey.set(key, {
-      ...def,
+    const behaviour: Pick<Capability, 'key' | 'parseInput' | 'checkOutput' | 'outputErrors'> = {
       key,
       parseInput(input) {
         if (!validateInput(input)) throw invalidInput(validateInput.errors ?? []);
@@ -58,7 +57,8 @@ export function createCapabilityRegistry(capabilities: Config['capabilities']): 
         return errors ? { ok: false, reason: errors } : { ok: true, value };
       },
       outputErrors,
-    });
+    };
+    byKey.set(key, Object.assign({}, def, behaviour));
   }
   return {
     get: (key) => byKey.get(key),

@@ -89,7 +89,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   // base.json holds what every environment shares (capabilities, prices, defaults); <APP_ENV>.json overrides it.
   const basePath = path.join(dir, 'base.json');
   const base = existsSync(basePath) ? readJson(basePath) : {};
-  const merged: Record<string, unknown> = { ...deepMerge(base, readJson(file)), appEnv };
+  const merged: Record<string, unknown> = Object.assign({}, deepMerge(base, readJson(file)), { appEnv });
   for (const field of ENV_FIELDS) {
     const raw = env[field.env];
     if (raw === undefined || raw === '') continue;

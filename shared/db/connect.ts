@@ -38,7 +38,7 @@ export async function openDatabase(config: Config, opts: { log?: (msg: string) =
     const sessionPerConnection = !rows[0]?.server.includes('PGlite');
     const poolOfItsOwn = (own: { max: number; applicationName: string }) => {
       if (!sessionPerConnection) return sharedSession(pool);
-      const separate = createPool({ url, ...poolOpts, ...own });
+      const separate = createPool(Object.assign({ url }, poolOpts, own));
       return { pool: separate, close: () => separate.end() };
     };
     return { pool, url, mode: 'external', sessionPerConnection, poolOfItsOwn, close: () => pool.end() };

@@ -112,7 +112,7 @@ export function parseDataset(text: string, uri: string, capabilities: Capability
         problems.push(`${where}: expectation on ${e.path}: "${e.matches}" is not a valid regular expression`);
       }
     }
-    cases.push({ ...c, expect: c.expect ?? [] });
+    cases.push(Object.assign({}, c, { expect: c.expect ?? [] }));
   });
   if (problems.length === 0 && cases.length === 0) problems.push('no cases');
   if (problems.length > 0) throw new DatasetError(problems);

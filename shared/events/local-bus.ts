@@ -58,7 +58,7 @@ export class LocalEventBus implements Publisher {
   }
 
   private async deliver(message: OutboundMessage): Promise<PublishOutcome> {
-    const delivered: DeliveredMessage = { ...message, messageId: randomUUID(), publishTime: new Date() };
+    const delivered: DeliveredMessage = Object.assign({}, message, { messageId: randomUUID(), publishTime: new Date() });
     const fields = {
       topic: message.topic,
       event_type: message.attributes['ce-type'],
@@ -70,7 +70,7 @@ export class LocalEventBus implements Publisher {
       for (const handler of [...(this.handlers.get(message.topic) ?? [])]) await handler(delivered);
     } catch (err) {
       const error = toError(err);
-      this.logger.warn({ ...fields, err: error }, 'event delivery failed in process');
+      this.logger.warn(Object.assign({}, fields, { err: error }), 'event delivery failed in process');
       return { ok: false, error };
     }
     this.logger.info(fields, 'event published');

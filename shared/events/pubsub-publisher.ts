@@ -20,7 +20,7 @@ export class PubSubPublisher implements Publisher {
   private readonly timeoutMs: number;
 
   constructor(opts: PubSubPublisherOptions) {
-    this.client = new PubSub({ ...opts.clientOptions, projectId: opts.projectId });
+    this.client = new PubSub(Object.assign({}, opts.clientOptions, { projectId: opts.projectId }));
     this.timeoutMs = opts.publishTimeoutMs;
   }
 

@@ -164,7 +164,7 @@ export class OutboxRelay {
       this.pool,
       { name: this.leaseName, holder: this.holderId, seconds: this.settings.leaseSeconds },
       this.settings.batchSize,
-      { ...opts, prepared: this.prepared, fromId: from },
+      Object.assign({}, opts, { prepared: this.prepared, fromId: from }),
     );
     const observedAt = performance.now();
     this.noteLeadership(leader);

@@ -38,6 +38,6 @@ export async function upsertFlags(db: Queryable, changes: FlagChange[], updatedB
        FROM jsonb_to_recordset($1::jsonb) AS c(key text, tenant_id text, enabled boolean, value jsonb)
      ON CONFLICT (flag_key, tenant_id)
      DO UPDATE SET enabled = EXCLUDED.enabled, value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()`,
-    [JSON.stringify(changes.map((c) => ({ ...c, value: c.value ?? null }))), updatedBy],
+    [JSON.stringify(changes.map((c) => Object.assign({}, c, { value: c.value ?? null }))), updatedBy],
   );
 }

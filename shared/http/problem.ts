@@ -16,15 +16,14 @@ export interface ProblemBody {
 }
 
 export function problemBody(err: AppError, instance?: string): ProblemBody {
-  return {
-    ...err.extra,
+  return Object.assign({}, err.extra, {
     type: PROBLEM_TYPE_BASE + err.code,
     title: err.title,
     status: err.status,
     detail: err.detail,
     code: err.code,
     ...(instance ? { instance } : {}),
-  };
+  });
 }
 
 export function sendProblem(reply: FastifyReply, err: AppError, instance?: string): FastifyReply {

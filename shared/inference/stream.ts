@@ -79,7 +79,7 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
       await settleAndRecord(
         deps,
         completedCall(
-          { ...facts(), ...(review ? { hooks: [review.hook] } : {}) },
+          review ? Object.assign(facts(), { hooks: [review.hook] }) : facts(),
           answeredOutcome(piece, cost, hitlStatus),
           deps.budgets.settlementFor(reservation, cost),
         ),

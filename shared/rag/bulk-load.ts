@@ -47,7 +47,7 @@ export async function startBulkLoad(pool: Pool, tenantId: string, opts: BulkLoad
     async add(doc, chunks) {
       const id = randomUUID();
       await insertChunks(pool, staging, id, { tenantId, corpus: doc.corpus }, chunks, await vectorTypeOid(pool));
-      documents.push({ id, ...doc, chunkCount: chunks.length });
+      documents.push(Object.assign({ id }, doc, { chunkCount: chunks.length }));
     },
 
     async attach() {

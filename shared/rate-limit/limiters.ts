@@ -27,7 +27,7 @@ export function limiterCache(kv: KeyValueAdapter): (dimension: LimiterDimension,
         kv instanceof RedisKeyValue
           ? // ioredis, not the `redis` package: useRedisPackage false. The library's Lua script is
             // defined with numberOfKeys 1, so the client's key prefix applies to its keys too.
-            new RateLimiterRedis({ ...common, storeClient: kv.redisClient, useRedisPackage: false })
+            new RateLimiterRedis(Object.assign({}, common, { storeClient: kv.redisClient, useRedisPackage: false }))
           : // The embedded store is one process: the library's own in-memory limiter is the same thing.
             // Its counts live in the limiter, so a tenant whose limit changes starts a fresh window.
             new RateLimiterMemory(common);

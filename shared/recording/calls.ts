@@ -125,7 +125,7 @@ export function createCallRecorder<S>(opts: {
       try {
         // One name per text: with or without the charges.
         const name = preparedAs(opts.preparedStatements, charges ? 'record_calls_charged_v1' : 'record_calls_v1');
-        await pool.query({ ...name, text: `WITH ${ctes.join(',\n')}\n${guard}`, values: params });
+        await pool.query(Object.assign(name, { text: `WITH ${ctes.join(',\n')}\n${guard}`, values: params }));
         return true;
       } catch (err) {
         if ((err as { code?: unknown } | null)?.code === ABANDONED) return false;

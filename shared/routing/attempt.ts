@@ -38,7 +38,7 @@ export async function* attemptLink(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const timer = new AttemptTimer(link.provider, Math.max(1, budgetMs));
-  const calls = ctx.execute(provider, { ...request, model: link.model, signal: timer.signal });
+  const calls = ctx.execute(provider, Object.assign({}, request, { model: link.model, signal: timer.signal }));
   let finished = false;
   let emitted = 0;
   let usage: LlmUsage | undefined;

@@ -71,7 +71,7 @@ export async function* walkChain(deps: ChainDeps, opts: ChainRunOptions, execute
       record(link, 'auth', 0);
       continue;
     }
-    const request = { ...opts.request, ...(apiKey === undefined ? {} : { apiKey }) };
+    const request = apiKey === undefined ? opts.request : Object.assign({}, opts.request, { apiKey });
 
     for (let retried = false; ; retried = true) {
       const budget = exempt ? link.timeoutMs : Math.min(link.timeoutMs, deadline - Date.now());

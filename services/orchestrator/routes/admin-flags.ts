@@ -53,7 +53,7 @@ export function adminFlagRoutes(app: HttpApp, opts: { pool: Pool; onChange?: () 
     const principal = principalOf(request);
     const platform = principal.scopes.has(SCOPES.platformAdmin);
     const body = parsePutFlags(request.body);
-    const changes: FlagChange[] = body.flags.map((f) => ({ ...f, tenant_id: f.tenant_id ?? principal.tenantId }));
+    const changes: FlagChange[] = body.flags.map((f) => Object.assign({}, f, { tenant_id: f.tenant_id ?? principal.tenantId }));
     for (const change of changes) {
       if (!platform && change.tenant_id !== principal.tenantId) throw tenantForbidden(change.tenant_id);
       if (!platform && PLATFORM_ONLY_FLAGS.has(change.key)) {

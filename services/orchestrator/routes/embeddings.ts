@@ -32,7 +32,7 @@ export function embeddingRoutes(app: HttpApp, opts: { inference: InferenceDeps; 
   app.post('/v1/embeddings', { preHandler: requireScope(SCOPES.aiInvoke) }, async (request) => {
     const body = parseBody(request.body ?? {});
     const texts = typeof body.input === 'string' ? [body.input] : body.input;
-    const result = await embed({ ...opts.inference, embedder: opts.embedder }, { principal: principalOf(request), texts });
+    const result = await embed(Object.assign({}, opts.inference, { embedder: opts.embedder }), { principal: principalOf(request), texts });
     return {
       object: 'list',
       model: result.model,

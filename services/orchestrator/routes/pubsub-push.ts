@@ -29,12 +29,12 @@ function pushAuth(verifier: PushTokenVerifier): (request: FastifyRequest) => Pro
 export function asyncInferenceDeps(opts: { config: Config; pool: Pool; inference: InferenceDeps; logger: Logger; registry?: Registry }): AsyncInferenceDeps {
   const { config, inference } = opts;
   return {
-    ...(opts.registry ? { outcomes: asyncCommandCounter(opts.registry) } : {}),
     pool: opts.pool,
     inference,
     settings: config.asyncInference,
     events: config.events,
     logger: opts.logger,
+    ...(opts.registry ? { outcomes: asyncCommandCounter(opts.registry) } : {}),
     ...(inference.onRecorded ? { onRecorded: inference.onRecorded } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { MessageCreateParams, MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { ProviderError } from '../errors.js';
 import { keyedClients } from '../keyed-clients.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent } from '../port.js';
@@ -33,7 +34,7 @@ export function createAnthropicProvider(opts: AnthropicProviderOptions): LlmProv
     const state = new AnthropicStreamState(req.model);
     try {
       // Breaking out of this loop (a consumer that stops early) aborts the HTTP stream in the SDK.
-      const events = await client(req).messages.create({ ...toAnthropicRequest(req), stream: true }, { signal: req.signal });
+      const events = await client(req).messages.create(Object.assign<MessageCreateParams, Pick<MessageCreateParamsStreaming, 'stream'>>(toAnthropicRequest(req), { stream: true }), { signal: req.signal });
       for await (const event of events) {
         const text = state.push(event);
         if (text) yield { type: 'delta', text };

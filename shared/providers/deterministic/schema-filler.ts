@@ -60,7 +60,7 @@ function flatten(schema: Schema, root: unknown, depth: number): Schema {
   if (typeof out.$ref === 'string') {
     const { $ref, ...rest } = out;
     const target = resolveRef($ref as string, root);
-    out = { ...(isSchema(target) ? flatten(target, root, depth + 1) : {}), ...rest };
+    out = Object.assign({}, isSchema(target) ? flatten(target, root, depth + 1) : {}, rest);
   }
   if (Array.isArray(out.allOf)) {
     const { allOf, ...rest } = out;
@@ -77,8 +77,8 @@ function flatten(schema: Schema, root: unknown, depth: number): Schema {
 }
 
 function merge(a: Schema, b: Schema): Schema {
-  const merged: Schema = { ...a, ...b };
-  if (isSchema(a.properties) && isSchema(b.properties)) merged.properties = { ...a.properties, ...b.properties };
+  const merged: Schema = Object.assign({}, a, b);
+  if (isSchema(a.properties) && isSchema(b.properties)) merged.properties = Object.assign({}, a.properties, b.properties);
   if (Array.isArray(a.required) && Array.isArray(b.required)) merged.required = [...new Set([...a.required, ...b.required])];
   return merged;
 }

@@ -38,7 +38,7 @@ export function createVertexEmbedder(opts: VertexEmbedderOptions): EmbeddingProv
     vertexai: true,
     project: opts.project,
     location: opts.location,
-    httpOptions: { ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}) },
+    httpOptions: Object.assign({}, opts.baseUrl ? { baseUrl: opts.baseUrl } : {}, opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
     ...(opts.authClient ? { googleAuthOptions: { authClient: opts.authClient } } : {}),
   });
   const maxTexts = opts.maxBatchTexts ?? (opts.model.includes('gemini') ? 1 : 250);

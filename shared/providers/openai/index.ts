@@ -1,9 +1,12 @@
+import type { ChatCompletionCreateParams, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { ProviderError } from '../errors.js';
 import { keyedClients } from '../keyed-clients.js';
 import type { LlmProvider, LlmRequest, LlmResult, LlmStreamEvent } from '../port.js';
 import { createOpenAiClient, type OpenAiClientOptions } from './client.js';
 import { toOpenAiError } from './errors.js';
 import { fromOpenAiCompletion, OpenAiStreamState, toOpenAiRequest } from './transform.js';
+
+type ChatCompletionStreamFields = Pick<ChatCompletionCreateParamsStreaming, 'stream' | 'stream_options'>;
 
 export interface OpenAiProviderOptions extends OpenAiClientOptions {
   /** The platform's key (OPENAI_API_KEY). A request's `apiKey` (BYOK) takes precedence. */
@@ -34,7 +37,7 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): LlmProvider {
     try {
       // Breaking out of this loop (a consumer that stops early) aborts the HTTP stream in the SDK.
       const chunks = await client(req).chat.completions.create(
-        { ...toOpenAiRequest(req), stream: true, stream_options: { include_usage: true } },
+        Object.assign<ChatCompletionCreateParams, ChatCompletionStreamFields>(toOpenAiRequest(req), { stream: true, stream_options: { include_usage: true } }),
         { signal: req.signal },
       );
       for await (const chunk of chunks) {

@@ -29,7 +29,7 @@ export function createVertexClient(opts: VertexClientOptions): GoogleGenAI {
     vertexai: true,
     project: opts.project,
     location: opts.location,
-    httpOptions: { ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    httpOptions: { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}) },
     ...(opts.googleAuthOptions ? { googleAuthOptions: opts.googleAuthOptions } : {}),
   });
 }
