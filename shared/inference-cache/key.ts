@@ -13,7 +13,7 @@ export interface InferenceCacheKeyParts {
    * model count: a link's timeout does not change the answer.
    */
   chain: ReadonlyArray<Pick<ChainLink, 'provider' | 'model'>>;
-  /** The validated capability input. */
+  /** The validated capability input (or its canonical JSON, when the caller has it already). */
   input: unknown;
   /** Anything else the answer depends on, e.g. the ids of the RAG chunks put into the prompt. */
   context?: unknown;

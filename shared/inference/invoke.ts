@@ -6,7 +6,7 @@ import { inferenceCacheKey, type CachedInference } from '../inference-cache/inde
 import { requestHashOf } from '../idempotency/index.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { ProviderName } from '../providers/port.js';
-import { canonicalJson } from '../util/canonical-json.js';
+import { canonicalJson, CanonicalJsonText } from '../util/canonical-json.js';
 import type { Attempt } from '../routing/index.js';
 import { groundingFor, type Grounding } from '../rag/grounding.js';
 import type { TenantPolicy } from '../tenants/directory.js';
@@ -33,6 +33,8 @@ export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<I
   const tenantId = req.principal.tenantId;
   const cap = authorize(deps, req);
   const input = cap.parseInput(req.input);
+  // Serialised once: the call's input hash, its cache key and its idempotency hash all contain it.
+  const inputJson = new CanonicalJsonText(canonicalJson(input));
   const prompt = renderPrompt(cap.prompt.template, input);
   const inputTokens = estimateTokens(cap.prompt.system) + estimateTokens(prompt);
   const admission = timed(deps.metrics, 'rate_limit', () => deps.rateLimiter.admitRequest(tenantId, inputTokens + cap.maxOutputTokens));
@@ -42,7 +44,7 @@ export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<I
   // of two. Their answers are used only once the call is admitted; a call turned away, or answered from
   // the cache, gives its early reservation back. With retrieval, nothing is searched for a call that is
   // not admitted.
-  const early = cap.rag ? undefined : planned(deps, req, cap, input, prompt, { reserve: !req.idempotencyKey });
+  const early = cap.rag ? undefined : planned(deps, req, cap, input, inputJson, prompt, { reserve: !req.idempotencyKey });
   early?.catch(() => undefined); // its failure is thrown below, once admission has answered
   try {
     await admission;
@@ -53,9 +55,9 @@ export async function invoke(deps: InferenceDeps, req: InvokeRequest): Promise<I
   const plan = await early;
   const adjustTokens = (actual: number) => deps.rateLimiter.adjustTokens(tenantId, inputTokens + cap.maxOutputTokens, actual);
 
-  const run = async () => cachedOrFresh(deps, req, cap, input, plan ?? (await planned(deps, req, cap, input, prompt, { reserve: false })), started, adjustTokens);
+  const run = async () => cachedOrFresh(deps, req, cap, input, inputJson, plan ?? (await planned(deps, req, cap, input, inputJson, prompt, { reserve: false })), started, adjustTokens);
   if (!req.idempotencyKey) return run();
-  const outcome = await deps.idempotency.begin({ tenantId, key: req.idempotencyKey, requestHash: requestHashOf({ capability: cap.key, input }) });
+  const outcome = await deps.idempotency.begin({ tenantId, key: req.idempotencyKey, requestHash: requestHashOf({ capability: cap.key, input: inputJson }) });
   if (outcome.kind === 'replay') return outcome.response.body as InvokeResult;
   try {
     const result = await run();
@@ -81,7 +83,7 @@ interface PlannedCall {
   giveBack(): Promise<void>;
 }
 
-async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability, input: unknown, prompt: string, opts: { reserve: boolean }): Promise<PlannedCall> {
+async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability, input: unknown, inputJson: CanonicalJsonText, prompt: string, opts: { reserve: boolean }): Promise<PlannedCall> {
   const tenantId = req.principal.tenantId;
   const policy = await deps.tenants.policyFor(tenantId);
   // The chain as it can run for this tenant: a residency change must not serve answers cached before it.
@@ -89,7 +91,7 @@ async function planned(deps: InferenceDeps, req: InvokeRequest, cap: Capability,
   // RAG (rag: true): the top chunks go into the prompt and the cache key; citations must name one of them.
   const ground = () => groundingFor(deps.retriever, cap, input, prompt, { tenantId, topK: deps.config.rag?.topK ?? 5 });
   const grounding = cap.rag ? await timed(deps.metrics, 'retrieve', ground) : await ground();
-  const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input, context: grounding.cacheContext });
+  const cacheKey = inferenceCacheKey({ tenantId, capability: cap.key, promptVersion: cap.prompt.version, chain: links, input: inputJson, context: grounding.cacheContext });
   // cache: a hit costs nothing and is recorded as a call; an early reservation is given back.
   const hit = cap.cacheTtlSeconds > 0 ? timed(deps.metrics, 'cache', () => deps.cache.get(cacheKey)) : Promise.resolve(null);
   if (!opts.reserve) return { policy, links, grounding, cacheKey, hit, giveBack: () => Promise.resolve() };
@@ -117,6 +119,7 @@ async function cachedOrFresh(
   req: InvokeRequest,
   cap: Capability,
   input: unknown,
+  inputJson: CanonicalJsonText,
   plan: PlannedCall,
   started: number,
   adjustTokens: (actualTokens: number) => Promise<void>,
@@ -136,7 +139,7 @@ async function cachedOrFresh(
     hooks: [...(req.hooks ?? []), ...extraHooks],
   });
   const callId = randomUUID();
-  const inputHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
+  const inputHash = createHash('sha256').update(inputJson.text).digest('hex');
 
   const hit = await plan.hit;
   if (hit) {

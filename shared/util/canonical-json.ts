@@ -25,56 +25,78 @@ export class CanonicalJsonError extends TypeError {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function canonicalJson(value: unknown): string {
-  return serialize(value, '$', new Set());
+  return serialize(value, [], new Set());
 }
 
-function serialize(value: unknown, path: string, ancestors: Set<object>): string {
+/**
+ * Text that is canonical JSON already (what canonicalJson returned), to be placed in a larger value as it
+ * is: a hash over a value that contains one piece already serialised for another hash (the inference cache
+ * key contains the input, whose hash is also taken) need not serialise that piece twice.
+ */
+export class CanonicalJsonText {
+  constructor(readonly text: string) {}
+}
+
+// Where the serialiser is, as keys and indexes: turned into a path (`$["items"][2]`) only for an error,
+// so a value that serialises builds no path strings.
+type PathStack = Array<string | number>;
+
+const pathOf = (stack: PathStack): string => `$${stack.map((step) => (typeof step === 'number' ? `[${step}]` : `[${JSON.stringify(step)}]`)).join('')}`;
+
+function serialize(value: unknown, path: PathStack, ancestors: Set<object>): string {
   switch (typeof value) {
     case 'string':
       return serializeString(value, path);
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(path, `non-finite number ${String(value)}`);
+      if (!Number.isFinite(value)) throw new CanonicalJsonError(pathOf(path), `non-finite number ${String(value)}`);
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
+      if (value instanceof CanonicalJsonText) return value.text;
       return serializeContainer(value, path, ancestors);
     case 'bigint':
-      throw new CanonicalJsonError(path, 'BigInt is not a JSON number (convert it to a string or a safe integer)');
+      throw new CanonicalJsonError(pathOf(path), 'BigInt is not a JSON number (convert it to a string or a safe integer)');
     default:
       // undefined, function, symbol
-      throw new CanonicalJsonError(path, `${typeof value} is not a JSON value`);
+      throw new CanonicalJsonError(pathOf(path), `${typeof value} is not a JSON value`);
   }
 }
 
-function serializeString(value: string, path: string): string {
-  if (LONE_SURROGATE.test(value)) throw new CanonicalJsonError(path, 'string holds a lone UTF-16 surrogate');
+function serializeString(value: string, path: PathStack): string {
+  if (LONE_SURROGATE.test(value)) throw new CanonicalJsonError(pathOf(path), 'string holds a lone UTF-16 surrogate');
   return JSON.stringify(value);
 }
 
-function serializeContainer(value: object, path: string, ancestors: Set<object>): string {
-  if (ancestors.has(value)) throw new CanonicalJsonError(path, 'circular reference');
+function serializeContainer(value: object, path: PathStack, ancestors: Set<object>): string {
+  if (ancestors.has(value)) throw new CanonicalJsonError(pathOf(path), 'circular reference');
   ancestors.add(value);
   try {
     if (Array.isArray(value)) {
-      const items: string[] = [];
-      for (let i = 0; i < value.length; i++) items.push(serialize(value[i], `${path}[${i}]`, ancestors));
-      return `[${items.join(',')}]`;
+      let out = '[';
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        out += (i > 0 ? ',' : '') + serialize(value[i], path, ancestors);
+        path.pop();
+      }
+      return `${out}]`;
     }
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw new CanonicalJsonError(path, `${kind} is not a plain JSON object`);
+      throw new CanonicalJsonError(pathOf(path), `${kind} is not a plain JSON object`);
     }
     const record = value as Record<string, unknown>;
-    const members = Object.keys(record)
-      .sort()
-      .map((key) => {
-        const memberPath = `${path}[${JSON.stringify(key)}]`;
-        return `${serializeString(key, memberPath)}:${serialize(record[key], memberPath, ancestors)}`;
-      });
-    return `{${members.join(',')}}`;
+    const keys = Object.keys(record).sort();
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      path.push(key);
+      out += `${i > 0 ? ',' : ''}${serializeString(key, path)}:${serialize(record[key], path, ancestors)}`;
+      path.pop();
+    }
+    return `${out}}`;
   } finally {
     ancestors.delete(value);
   }

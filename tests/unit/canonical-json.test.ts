@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CanonicalJsonError, canonicalJson } from '../../shared/util/canonical-json.js';
+import { CanonicalJsonError, CanonicalJsonText, canonicalJson } from '../../shared/util/canonical-json.js';
 
 function fromIeee754(hex: string): number {
   const view = new DataView(new ArrayBuffer(8));
@@ -124,5 +124,18 @@ describe('canonicalJson (RFC 8785)', () => {
   it('accepts the same object twice when it is not its own ancestor', () => {
     const shared = { x: 1 };
     expect(canonicalJson({ a: shared, b: [shared] })).toBe('{"a":{"x":1},"b":[{"x":1}]}');
+  });
+
+  it('places text that is canonical already as it is: the same bytes as serialising the value in place', () => {
+    const input = { z: [1, 'é', { b: null, a: true }], a: -0 };
+    const inline = canonicalJson({ tenant: 't', input, n: 1 });
+    expect(canonicalJson({ tenant: 't', input: new CanonicalJsonText(canonicalJson(input)), n: 1 })).toBe(inline);
+    expect(canonicalJson([new CanonicalJsonText(canonicalJson(input))])).toBe(`[${canonicalJson(input)}]`);
+  });
+
+  it('names the path of an error deep inside arrays and objects, and serialises again after it', () => {
+    const bad = { a: [{ b: 1 }, { c: [0, { d: Number.NaN }] }] };
+    expect(() => canonicalJson(bad)).toThrow(/non-finite number NaN at \$\["a"\]\[1\]\["c"\]\[1\]\["d"\]/);
+    expect(canonicalJson({ a: [{ b: 1 }] })).toBe('{"a":[{"b":1}]}');
   });
 });

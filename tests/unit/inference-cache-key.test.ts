@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inferenceCacheKey, type InferenceCacheKeyParts } from '../../shared/inference-cache/index.js';
-import { canonicalJson } from '../../shared/util/canonical-json.js';
+import { canonicalJson, CanonicalJsonText } from '../../shared/util/canonical-json.js';
 
 const base: InferenceCacheKeyParts = {
   tenantId: 'hotel-a',
@@ -29,6 +29,10 @@ describe('inferenceCacheKey', () => {
       )
       .digest('hex');
     expect(inferenceCacheKey(base)).toBe(`inf:hotel-a:${expectedHash}`);
+  });
+
+  it('is the same key when the input comes as its canonical JSON (serialised once per call by the pipeline)', () => {
+    expect(inferenceCacheKey({ ...base, input: new CanonicalJsonText(canonicalJson(base.input)) })).toBe(inferenceCacheKey(base));
   });
 
   it('does not depend on the key order of the input', () => {
