@@ -28,9 +28,9 @@ import { randomUUID } from 'node:crypto';
 import { budgetCountersFor, type CounterSlot } from './counters/index.js';
 import { clockOf, counterTtlMs, DEFAULT_RESERVATION_TTL_MS, reservationBuckets, type BudgetDeps } from './deps.js';
 import { budgetExhausted, budgetUnavailable, type ExhaustedPeriod } from './errors.js';
-import { counterKey } from './keys.js';
+import { counterKeyOf } from './keys.js';
 import { readBaselines, type Baseline, type PeriodRef } from './ledger.js';
-import { ALL_CAPABILITIES, BUDGET_PERIODS, periodBounds, type PeriodBounds } from './periods.js';
+import { ALL_CAPABILITIES, currentPeriods, type PeriodBounds } from './periods.js';
 import type { SettledPeriod, Settlement } from './settle.js';
 
 export interface ReserveRequest {
@@ -108,8 +108,8 @@ export function createBudgetGate(deps: BudgetDeps): BudgetGate {
             periods: periods.map((p, i) => ({
               scope: p.scope,
               period: p.bounds.period,
-              periodStart: p.bounds.start.toISOString(),
-              periodEnd: p.bounds.end.toISOString(),
+              periodStart: p.startIso,
+              periodEnd: p.endIso,
               limitMicros: outcome.held[i]?.limitMicros ?? null,
               key: p.key,
               generation: outcome.held[i]?.generation ?? '',
@@ -165,18 +165,20 @@ export function createBudgetGate(deps: BudgetDeps): BudgetGate {
 
 interface ApplicablePeriod {
   scope: string;
-  bounds: PeriodBounds;
+  bounds: Readonly<PeriodBounds>;
+  startIso: string;
+  endIso: string;
   key: string;
 }
 
 /** Every period a call of `capability` counts against: the tenant-wide and the capability's, daily and monthly. */
 export function applicablePeriods(tenantId: string, capability: string, now: Date): ApplicablePeriod[] {
-  return [ALL_CAPABILITIES, capability].flatMap((scope) =>
-    BUDGET_PERIODS.map((period) => {
-      const bounds = periodBounds(period, now);
-      return { scope, bounds, key: counterKey(tenantId, scope, bounds) };
-    }),
-  );
+  const periods = currentPeriods(now);
+  const out: ApplicablePeriod[] = [];
+  for (const scope of [ALL_CAPABILITIES, capability]) {
+    for (const p of periods) out.push({ scope, bounds: p.bounds, startIso: p.startIso, endIso: p.endIso, key: counterKeyOf(tenantId, scope, p.bounds.period, p.label) });
+  }
+  return out;
 }
 
 function assertMicros(n: number, name: string): void {

@@ -9,7 +9,12 @@ const PREFIX = 'budget:v1:';
  * touches sits in one slot, as a multi-key Lua script requires.
  */
 export function counterKey(tenantId: string, scope: string, bounds: Pick<PeriodBounds, 'period' | 'start'>): string {
-  return `${PREFIX}{${tenantId}}:${bounds.period}:${periodLabel(bounds)}:${scope}`;
+  return counterKeyOf(tenantId, scope, bounds.period, periodLabel(bounds));
+}
+
+/** The same key from the period's label (periodLabel), when the caller has it already (currentPeriods). */
+export function counterKeyOf(tenantId: string, scope: string, period: BudgetPeriod, label: string): string {
+  return `${PREFIX}{${tenantId}}:${period}:${label}:${scope}`;
 }
 
 /** The pattern matching every budget counter (after the store's own key prefix). */

@@ -1,9 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import { counterKey, periodBounds } from '../../shared/budgets/index.js';
-import { periodOfCounterKey } from '../../shared/budgets/keys.js';
+import { counterKeyOf, periodOfCounterKey } from '../../shared/budgets/keys.js';
+import { applicablePeriods } from '../../shared/budgets/gate.js';
+import { currentPeriods, periodLabel } from '../../shared/budgets/periods.js';
 import { newlyReached, thresholdBit } from '../../shared/budgets/thresholds.js';
 
 const at = (iso: string) => new Date(iso);
+
+describe('currentPeriods (made once per UTC day)', () => {
+  it.each([
+    '2026-03-07T00:00:00.000Z',
+    '2026-03-07T12:34:56.789Z',
+    '2026-03-31T23:59:59.999Z', // the last instant of a month
+    '2026-04-01T00:00:00.000Z', // the first of the next: a new day and a new month
+    '2028-02-29T10:00:00.000Z',
+    '2026-03-07T23:59:59.999Z', // back to an earlier day: made again, not served from the later one
+  ])('at %s: the daily and the monthly period, as periodBounds makes them', (iso) => {
+    const periods = currentPeriods(at(iso));
+    expect(periods.map((p) => p.bounds)).toEqual([periodBounds('daily', at(iso)), periodBounds('monthly', at(iso))]);
+    for (const p of periods) {
+      expect(p.startIso).toBe(p.bounds.start.toISOString());
+      expect(p.endIso).toBe(p.bounds.end.toISOString());
+      expect(p.label).toBe(periodLabel(p.bounds));
+    }
+  });
+
+  it('gives the calls of one day the same periods, and keys equal to counterKey', () => {
+    expect(currentPeriods(at('2026-03-07T01:00:00Z'))).toBe(currentPeriods(at('2026-03-07T22:00:00Z')));
+    const periods = applicablePeriods('hotel-a', 'reservation.upsell_offer', at('2026-03-07T08:00:00Z'));
+    expect(periods.map((p) => p.key)).toEqual([
+      counterKey('hotel-a', '*', periodBounds('daily', at('2026-03-07T08:00:00Z'))),
+      counterKey('hotel-a', '*', periodBounds('monthly', at('2026-03-07T08:00:00Z'))),
+      counterKey('hotel-a', 'reservation.upsell_offer', periodBounds('daily', at('2026-03-07T08:00:00Z'))),
+      counterKey('hotel-a', 'reservation.upsell_offer', periodBounds('monthly', at('2026-03-07T08:00:00Z'))),
+    ]);
+    expect(counterKeyOf('hotel-a', '*', 'daily', '2026-03-07')).toBe(periods[0]?.key);
+  });
+
+  it('hands out periods that cannot be changed by one call for the others', () => {
+    const [daily] = currentPeriods(at('2026-03-07T08:00:00Z'));
+    expect(Object.isFrozen(daily)).toBe(true);
+    expect(Object.isFrozen(daily?.bounds)).toBe(true);
+  });
+});
 
 describe('periodBounds', () => {
   it('is the UTC calendar day containing the instant, end exclusive', () => {
