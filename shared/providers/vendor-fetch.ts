@@ -54,7 +54,7 @@ export function createVendorFetch(opts: VendorFetchOptions = {}): FetchLike {
     if (headers.get('content-type')?.includes('text/event-stream')) {
       return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.statusCode, headers });
     }
-    return bufferedResponse(Buffer.from(await res.body.arrayBuffer()), { status: res.statusCode, headers });
+    return new BufferedResponse(Buffer.from(await res.body.arrayBuffer()), { status: res.statusCode, headers });
   };
   return send as FetchLike;
 }
@@ -63,24 +63,51 @@ export function createVendorFetch(opts: VendorFetchOptions = {}): FetchLike {
  * A Response whose body was read whole: text(), json() and arrayBuffer() answer from the bytes instead of
  * going through a web ReadableStream, which cost ~15 % of an SDK call (profile of the openai SDK against a
  * local server). `body` is null, as for a Response made without one; the body is still readable once.
- * (Own properties rather than a subclass: the platform's typings declare these methods as properties.)
+ *
+ * A subclass with its methods on the prototype, made once: defining them on each instance instead (as
+ * before) made a Response cost ~3.7 µs against ~0.9 µs (this machine, in a loop). They are put there in a
+ * static block because the platform's typings declare them as properties, which a class body cannot
+ * override with methods or a getter.
  */
-function bufferedResponse(bytes: Buffer, init: ResponseInit): Response {
-  const response = new Response(null, init);
-  let used = false;
-  const take = (): Promise<Buffer> => {
-    if (used) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
-    used = true;
-    return Promise.resolve(bytes);
-  };
-  const text = () => take().then((b) => b.toString('utf8'));
-  Object.defineProperties(response, {
-    bodyUsed: { get: () => used },
-    text: { value: text },
-    json: { value: () => text().then((t) => JSON.parse(t) as unknown) },
-    arrayBuffer: { value: () => take().then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) },
-  });
-  return response;
+class BufferedResponse extends Response {
+  readonly #bytes: Buffer;
+  #used = false;
+
+  constructor(bytes: Buffer, init: ResponseInit) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  #take(): Promise<Buffer> {
+    if (this.#used) return Promise.reject(new TypeError('Body is unusable: Body has already been read'));
+    this.#used = true;
+    return Promise.resolve(this.#bytes);
+  }
+
+  static {
+    Object.defineProperties(BufferedResponse.prototype, {
+      bodyUsed: {
+        get(this: BufferedResponse) {
+          return this.#used;
+        },
+      },
+      text: {
+        value(this: BufferedResponse) {
+          return this.#take().then((b) => b.toString('utf8'));
+        },
+      },
+      json: {
+        value(this: BufferedResponse) {
+          return this.#take().then((b) => JSON.parse(b.toString('utf8')) as unknown);
+        },
+      },
+      arrayBuffer: {
+        value(this: BufferedResponse) {
+          return this.#take().then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+        },
+      },
+    });
+  }
 }
 
 /** Any HeadersInit as undici's flat [name, value, name, value, …] list (repeated names kept). */
