@@ -143,12 +143,26 @@ function upsertCharges(charges: readonly Charge[], bind: Bind): string {
 export const lockOrderKey = (tenantId: string, scope: string, period: BudgetPeriod, startIso: string): string =>
   JSON.stringify([tenantId, scope, period, startIso]);
 
+// A period start as the ledger's lock order spells it (Date#toISOString). Settlements of a day carry the
+// same few starts, so each is normalised once, not for every period of every call (~0.7 µs each here).
+const startIsoOf = new Map<string, string>();
+
+function periodStartIso(periodStart: string): string {
+  let iso = startIsoOf.get(periodStart);
+  if (iso === undefined) {
+    iso = new Date(periodStart).toISOString(); // throws on an invalid date, as before: never remembered
+    if (startIsoOf.size >= 64) startIsoOf.clear();
+    startIsoOf.set(periodStart, iso);
+  }
+  return iso;
+}
+
 function aggregate(settlements: readonly Settlement[]): Charge[] {
   const byPeriod = new Map<string, Charge>();
   for (const s of settlements) {
     if (!Number.isSafeInteger(s.amountMicros) || s.amountMicros < 0) throw new RangeError(`amountMicros must be a non-negative integer, got ${String(s.amountMicros)}`);
     for (const p of s.periods) {
-      const start = new Date(p.periodStart).toISOString();
+      const start = periodStartIso(p.periodStart);
       const key = lockOrderKey(s.tenantId, p.scope, p.period, start);
       const charge = byPeriod.get(key);
       if (charge) {

@@ -11,7 +11,7 @@ export function statementParams(): { params: unknown[]; bind: Bind } {
 }
 
 /**
- * A statement's name when it is to be prepared (spread into the query config): each pooled connection then
+ * A statement's name when it is to be prepared (merged into the query config): each pooled connection then
  * parses it once, and Postgres plans it once it settles on a generic plan, instead of at every run. Only
  * where each connection is a session of its own (Database.sessionPerConnection): the embedded database's
  * connections share one session, and so one namespace of statement names. A name is bound to its text for
