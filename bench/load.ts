@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import { Http1Pool } from './http1/client.js';
 import { machineCpuPerRequest, parseProcStat, type MachineCpu } from './machine-cpu.js';
 import { latencyBreakdown, type LatencyBreakdown, type ServerSnapshot } from './server-metrics.js';
 
@@ -32,7 +32,8 @@ export interface ProcessCounters {
 /**
  * A closed-loop load generator: `concurrency` keep-alive connections, each sending its next request as
  * soon as the previous answer arrived, for `seconds` after `warmupSeconds`. Latency per request from
- * hrtime; only the measured window counts.
+ * performance.now(); only the measured window counts. Requests go through Http1Pool (http1/client.ts), a
+ * lean HTTP/1.1 client, so that the generator takes little of the CPU the service under test competes for.
  */
 export async function drive(opts: {
   url: string;
@@ -62,8 +63,7 @@ export async function drive(opts: {
    */
   serverMetrics?: () => Promise<ServerSnapshot>;
 }): Promise<LoadResult> {
-  const target = new URL(opts.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
+  const pool = new Http1Pool(opts.url, opts.concurrency);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
@@ -71,20 +71,12 @@ export async function drive(opts: {
   const warmupEnd = Date.now() + (opts.warmupSeconds ?? 1) * 1000;
   const end = warmupEnd + opts.seconds * 1000;
 
-  const once = (i: number): Promise<{ status: number; ms: number }> =>
-    new Promise((resolve) => {
-      const { path, headers, body } = opts.request(i);
-      const started = process.hrtime.bigint();
-      const req = http.request(
-        { host: target.hostname, port: target.port, method: 'POST', path, agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
-        },
-      );
-      req.on('error', () => resolve({ status: 0, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
-      req.end(body);
-    });
+  const once = async (i: number): Promise<{ status: number; ms: number }> => {
+    const { path, headers, body } = opts.request(i);
+    const started = performance.now();
+    const status = await pool.request({ method: 'POST', path, headers, body });
+    return { status, ms: performance.now() - started };
+  };
 
   let atStart: ProcessCounters | undefined;
   let machineAtStart: MachineCpu | undefined;
@@ -142,7 +134,7 @@ export async function drive(opts: {
   const machineAtEnd = opts.machine?.();
   const measuredSeconds = (performance.now() - measuredFrom) / 1000;
   const [serverStart, serverEnd] = serverAtStart ? await Promise.all([serverAtStart, readServer()]) : [];
-  agent.destroy();
+  pool.close();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN).toFixed(2));
   const perRequest = (delta: number) => delta / latencies.length;

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startBenchFake } from '../../bench/bench-fake.js';
+import { startBenchFake, type BenchFake } from '../../bench/bench-fake.js';
 import { startFloorGateway, type FloorGateway } from '../../bench/floor/drive-floor.js';
 import { FLOOR_SCHEMA, floorTables } from '../../bench/floor/tables.js';
-import type { FakeOpenAi } from '../fakes/openai-vendor/server.js';
 import { testDatabase, type TestDatabase } from '../support/db.js';
 
 // The gateway bench's reference (--floor) must do what it claims per call, or its figures mean nothing:
@@ -23,7 +22,7 @@ async function invoke(gateway: FloorGateway, authorization: string | undefined, 
 }
 
 describe('floor gateway (bench reference)', () => {
-  let fake: FakeOpenAi;
+  let fake: BenchFake;
   beforeAll(async () => {
     fake = await startBenchFake();
   });
