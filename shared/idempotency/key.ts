@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { TENANT_ID_PATTERN } from '../auth/principal.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { sha256Hex } from '../util/sha256.js';
 import { invalidIdempotencyKey } from './errors.js';
 
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
@@ -23,5 +23,5 @@ export function idempotencyStoreKey(tenantId: string, key: string): string {
  * bodies that differ only in key order or whitespace are the same request.
  */
 export function requestHashOf(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+  return sha256Hex(canonicalJson(body));
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { TENANT_ID_PATTERN } from '../auth/principal.js';
 import type { ChainLink } from '../capabilities/types.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { sha256Hex } from '../util/sha256.js';
 
 export interface InferenceCacheKeyParts {
   tenantId: string;
@@ -36,5 +36,5 @@ export function inferenceCacheKey(parts: InferenceCacheKeyParts): string {
     input,
     context: context ?? null,
   });
-  return `inf:${tenantId}:${createHash('sha256').update(material).digest('hex')}`;
+  return `inf:${tenantId}:${sha256Hex(material)}`;
 }

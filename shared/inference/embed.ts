@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/index.js';
 import { costMicros } from '../budgets/index.js';
 import { AppError, isAppError } from '../errors/app-error.js';
@@ -8,6 +8,7 @@ import { estimateTokens } from '../providers/tokens.js';
 import { completedCall, failedCall, type CallFacts } from './call-record.js';
 import { settleAndRecord } from './settle-and-record.js';
 import type { InferenceDeps } from './types.js';
+import { sha256Hex } from '../util/sha256.js';
 
 /** Calls to /v1/embeddings are recorded under this pseudo-capability (budgets, ai_calls, events). */
 export const EMBEDDINGS_CAPABILITY = 'embeddings';
@@ -43,7 +44,7 @@ export async function embed(deps: InferenceDeps & { embedder: EmbeddingProvider 
     tenantId,
     capability: EMBEDDINGS_CAPABILITY,
     channel: 'embeddings',
-    inputHash: createHash('sha256').update(JSON.stringify(req.texts)).digest('hex'),
+    inputHash: sha256Hex(JSON.stringify(req.texts)),
     latencyMs: performance.now() - started,
     source: deps.config.events.source,
   });

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { renderPrompt, type Capability, type ChainLink } from '../capabilities/index.js';
 import { isAppError } from '../errors/app-error.js';
 import { costMicros, worstCaseMicros, type Reservation } from '../budgets/index.js';
@@ -7,6 +7,7 @@ import { requestHashOf } from '../idempotency/index.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { ProviderName } from '../providers/port.js';
 import { canonicalJson, CanonicalJsonText } from '../util/canonical-json.js';
+import { sha256Hex } from '../util/sha256.js';
 import type { Attempt } from '../routing/index.js';
 import { groundingFor, type Grounding } from '../rag/grounding.js';
 import type { TenantPolicy } from '../tenants/directory.js';
@@ -139,7 +140,7 @@ async function cachedOrFresh(
     hooks: [...(req.hooks ?? []), ...extraHooks],
   });
   const callId = randomUUID();
-  const inputHash = createHash('sha256').update(inputJson.text).digest('hex');
+  const inputHash = sha256Hex(inputJson.text);
 
   const hit = await plan.hit;
   if (hit) {

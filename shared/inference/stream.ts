@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { renderPrompt } from '../capabilities/index.js';
 import { groundingFor } from '../rag/grounding.js';
 import { isAppError } from '../errors/app-error.js';
@@ -6,6 +6,7 @@ import { costMicros, worstCaseMicros } from '../budgets/index.js';
 import { estimateTokens } from '../providers/tokens.js';
 import type { ProviderName } from '../providers/port.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { sha256Hex } from '../util/sha256.js';
 import { StreamInterruptedError, type Attempt } from '../routing/index.js';
 import { completedCall, failedCall, type CallFacts } from './call-record.js';
 import { answeredOutcome, answeredResult } from './answered-call.js';
@@ -37,7 +38,7 @@ export async function* invokeStream(deps: InferenceDeps, req: InvokeRequest): As
     tenantId,
     capability: cap.key,
     channel: req.channel,
-    inputHash: createHash('sha256').update(canonicalJson(input)).digest('hex'),
+    inputHash: sha256Hex(canonicalJson(input)),
     correlationId: req.correlationId,
     latencyMs: performance.now() - started,
     source: deps.config.events.source,
