@@ -31,6 +31,7 @@ import { breakdownLine, parseServerMetrics, type ServerSnapshot } from './server
 import { waitReady } from './wait-ready.js';
 import { driveFloor, dropFloorData } from './floor/drive-floor.js';
 import { FLOOR_LAYER_NAMES, FLOOR_LAYERS, type FloorLayer } from './floor/layers.js';
+import { orchestratorOverFloor } from './floor/over-floor.js';
 
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -149,6 +150,10 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       ...(rate ? { rate } : {}),
       request: (i) => ({ path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-bench', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: `q${i}` }] }) }),
     });
+    // The orchestrator against the floor's last layer (the same libraries, nothing else), as ratios of one run:
+    // steadier across machines than either figure alone.
+    const floorSdk = floorResults.find(([layer]) => layer === 'sdk')?.[1];
+    const overFloor = floorSdk && results.invoke_upsell ? orchestratorOverFloor(withAdded(results.invoke_upsell, direct), withAdded(floorSdk, direct)) : undefined;
     const figures: Record<string, unknown> = {
       bench: 'gateway',
       database: process.env.DATABASE_URL ? 'postgres' : 'embedded-pglite',
@@ -160,6 +165,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       warmup_seconds: warmup,
       ...Object.fromEntries(Object.entries(results).map(([key, r]) => [key, withAdded(r, direct)])),
       ...(floor ? { floor: Object.fromEntries(floorResults.map(([layer, r]) => [layer, withAdded(r, direct)])) } : {}),
+      ...(overFloor ? { invoke_upsell_over_floor_sdk: overFloor } : {}),
       direct_fake: direct,
     };
     const load = rate ? `open loop at ${rate} req/s on up to ${concurrency} connections` : `${concurrency} connections`;
@@ -175,6 +181,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       say(`${name.padEnd(18)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  errors ${r.errors} ${JSON.stringify(r.statuses)}${added}${cpu}`);
       if (r.machine_cpu_us_per_request) say(`${''.padEnd(18)} ${machineLine(r.machine_cpu_us_per_request, gateway)}`);
       if (r.latency_breakdown) say(`${''.padEnd(18)} ${breakdownLine(r.latency_breakdown)}`);
+    }
+    if (overFloor) {
+      say(
+        `invoke, no RAG, over the floor with the openai SDK (same run): CPU per call ×${overFloor.cpu_ratio}, req/s ×${overFloor.rps_ratio}, added p99 ${overFloor.added_p99_ms_difference >= 0 ? '+' : ''}${overFloor.added_p99_ms_difference} ms`,
+      );
     }
     return figures;
   } finally {
