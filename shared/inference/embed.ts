@@ -5,10 +5,10 @@ import { AppError, isAppError } from '../errors/app-error.js';
 import { isProviderError } from '../providers/errors.js';
 import type { EmbeddingProvider } from '../providers/port.js';
 import { estimateTokens } from '../providers/tokens.js';
+import { sha256Hex } from '../util/sha256.js';
 import { completedCall, failedCall, type CallFacts } from './call-record.js';
 import { settleAndRecord } from './settle-and-record.js';
 import type { InferenceDeps } from './types.js';
-import { sha256Hex } from '../util/sha256.js';
 
 /** Calls to /v1/embeddings are recorded under this pseudo-capability (budgets, ai_calls, events). */
 export const EMBEDDINGS_CAPABILITY = 'embeddings';
