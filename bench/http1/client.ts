@@ -76,7 +76,7 @@ export class Http1Pool {
   }
 }
 
-/** One keep-alive connection: one request at a time. */
+/** One keep-alive connection: one request at a time (the pool hands it to one caller until the answer). */
 class Http1Connection {
   readonly #socket: net.Socket;
   readonly #reader: Http1Reader;
@@ -107,7 +107,6 @@ class Http1Connection {
   }
 
   send(bytes: string): Promise<number> {
-    if (this.#pending) return Promise.reject(new Error('Http1Connection: a request is already in flight'));
     if (this.#closed) return Promise.resolve(0);
     return new Promise((resolve) => {
       this.#pending = resolve;

@@ -39,11 +39,6 @@ export class Http1Reader {
     this.#buffered = buf;
   }
 
-  /** Whether bytes of an incomplete message are waiting (a connection that closes now cut a message short). */
-  get midMessage(): boolean {
-    return this.#buffered !== undefined && this.#buffered.length > 0;
-  }
-
   /** Reads one whole message from the front of `buf`: the bytes it took, or 0 when it is not all there yet. */
   #readOne(buf: Buffer): number {
     const headEnd = buf.indexOf(HEAD_END);
