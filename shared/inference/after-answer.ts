@@ -6,9 +6,11 @@ import type { Logger } from '../telemetry/index.js';
  * row, event and settled cost are already committed by then, and the reservation keeps covering the call's
  * worst case until it is released, so answering first never lets spend pass a limit; it saves the caller
  * one round trip to the key/value store. The task starts at once, so its commands are queued on the store's
- * connection before the answer leaves: a caller's next request reaches the store after them (one ordered
- * connection), and sees the released budget and the cached answer as it did when it waited for them.
- * Shutdown waits for what is still running (`settled`).
+ * connection in the tick that decided the answer (the release and the token correction at its end, summed
+ * with those of the other calls answered in it: util/tick-batch.ts), before any later I/O callback runs:
+ * a caller's next request reaches the store after them (one ordered connection), and sees the released
+ * budget and the cached answer as it did when it waited for them. Shutdown waits for what is still
+ * running (`settled`).
  */
 export class AfterAnswer {
   private readonly running = new Set<Promise<void>>();

@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/index.js';
 import { rateLimited } from './errors.js';
 import { limiterCache } from './limiters.js';
 import { mergeLimits, type RateLimitOverrides, type RateLimits } from './limits.js';
+import { createTickBatcher } from '../util/tick-batch.js';
 
 export interface RateLimiter {
   /**
@@ -58,6 +59,20 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     }
   }
 
+  // A tenant's corrections of one tick (the calls of one group commit) go out as one count of their sum.
+  // If the window rolled over since admission a correction lands in the new one: off by at most one
+  // request's estimate, which beats a read-then-write race on every request.
+  const corrections = createTickBatcher<{ tpm: RateLimiterAbstract; tenantId: string; delta: number }>(async (items) => {
+    const { tpm, tenantId } = items[0] as (typeof items)[number];
+    const delta = items.reduce((sum, c) => sum + c.delta, 0);
+    if (delta === 0) return;
+    try {
+      await (delta > 0 ? tpm.penalty(tenantId, delta) : tpm.reward(tenantId, -delta));
+    } catch (err) {
+      logger?.warn({ tenantId, calls: items.length, error: errorText(err) }, 'rate limits: store unavailable; token usage not corrected');
+    }
+  });
+
   async function giveTokensBack(tpm: RateLimiterAbstract, tenantId: string, tokens: number): Promise<void> {
     await tpm.reward(tenantId, tokens).catch((err: unknown) => {
       logger?.warn({ tenantId, error: errorText(err) }, 'rate limits: could not return the tokens of a rejected request');
@@ -97,13 +112,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
       const delta = tokenCount(actualTokens, 'actualTokens') - tokenCount(estimatedTokens, 'estimatedTokens');
       if (delta === 0) return;
       const tpm = limiterFor('tpm', (await limitsOf(tenantId)).tokensPerMinute);
-      // If the window rolled over since admission the correction lands in the new one: off by at most one
-      // request's estimate, which beats a read-then-write race on every request.
-      try {
-        await (delta > 0 ? tpm.penalty(tenantId, delta) : tpm.reward(tenantId, -delta));
-      } catch (err) {
-        logger?.warn({ tenantId, error: errorText(err) }, 'rate limits: store unavailable; token usage not corrected');
-      }
+      await corrections.add(`${tenantId}\n${tpm.points}`, { tpm, tenantId, delta });
     },
   };
 }

@@ -68,6 +68,25 @@ function describeCounters(name: string, makeKv: () => KeyValueAdapter): void {
       expect(await counters.read([a], 0)).toEqual([{ limitMicros: 1_000, spentMicros: 220, reservedMicros: 0, generation: 'g' }]);
     });
 
+    it('applies releases made in the same tick as separate releases would (they go out summed)', async () => {
+      const a = key();
+      const b = key();
+      for (let i = 0; i < 3; i++) expect((await counters.reserve([built(a, 1_000, 0, 'g')], 100, buckets)).kind).toBe('reserved');
+      await counters.reserve([built(b, 1_000, 0, 'g')], 100, buckets);
+      // the calls of one group commit: three on counter a, one on b, one releasing into a bucket of its own
+      await Promise.all([
+        counters.release([{ key: a, generation: 'g' }], 100, 10, buckets.bucket),
+        counters.release([{ key: a, generation: 'g' }], 100, 20, buckets.bucket),
+        counters.release([{ key: b, generation: 'g' }], 100, 40, buckets.bucket),
+        counters.release([{ key: a, generation: 'g' }], 100, 30, buckets.bucket),
+        counters.release([{ key: a, generation: 'g' }], 50, 5, buckets.bucket + 1),
+      ]);
+      expect(await counters.read([a, b], 0)).toEqual([
+        { limitMicros: 1_000, spentMicros: 65, reservedMicros: 0, generation: 'g' },
+        { limitMicros: 1_000, spentMicros: 40, reservedMicros: 0, generation: 'g' },
+      ]);
+    });
+
     it('does not take a reservation back from a rebuilt counter (other generation), but still counts the cost', async () => {
       const a = key();
       await counters.reserve([built(a, 1_000, 0, 'old')], 300, buckets);

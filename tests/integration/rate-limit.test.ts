@@ -101,6 +101,19 @@ function describeRateLimits(name: string, factory: () => KeyValueAdapter): void 
       await rl.admitRequest(under, 800);
     });
 
+    it('applies the corrections of calls answered together as their sum, per tenant', async () => {
+      const rl = limiter({ defaults: { ...roomy, tokensPerMinute: 1_000 } });
+      const a = newTenant();
+      const b = newTenant();
+      for (let i = 0; i < 3; i++) await rl.admitRequest(a, 300);
+      await rl.admitRequest(b, 900);
+      // one tick: a's three calls used 100, 100 and 450 tokens (-250 in all), b's call 1,000 (+100)
+      await Promise.all([rl.adjustTokens(a, 300, 100), rl.adjustTokens(b, 900, 1_000), rl.adjustTokens(a, 300, 100), rl.adjustTokens(a, 300, 450)]);
+      await rl.admitRequest(a, 350); // 650 + 350 = 1,000
+      expectRateLimited(await rejection(rl.admitRequest(a, 1)), 'tokens_per_minute');
+      expectRateLimited(await rejection(rl.admitRequest(b, 1)), 'tokens_per_minute');
+    });
+
     it("does not let one tenant's exhaustion affect another", async () => {
       const rl = limiter({ defaults: { requestsPerMinute: 2, tokensPerMinute: 100 } });
       const a = newTenant();

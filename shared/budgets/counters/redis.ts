@@ -12,6 +12,7 @@ import {
   type ReserveOutcome,
 } from './port.js';
 import { ALIGN_LUA, READ_LUA, RELEASE_LUA, RESERVE_LUA } from './redis-scripts.js';
+import { createTickBatcher, type TickBatcher } from '../../util/tick-batch.js';
 
 // Defined without numberOfKeys: the key count is the first argument, and ioredis still applies the
 // client's key prefix to exactly those keys.
@@ -35,12 +36,33 @@ function scripts(client: Redis): BudgetScripts {
   return client as unknown as BudgetScripts;
 }
 
+interface HeldRelease {
+  held: readonly HeldCounter[];
+  bucket: number;
+  estimateMicros: number;
+  actualMicros: number;
+}
+
 /** Budget counters as Redis hashes, each multi-counter step one Lua script (atomic on the server). */
 export class RedisBudgetCounters implements BudgetCounters {
   readonly #kv: RedisKeyValue;
+  // Releases of one tick on the same counters, generations and bucket go out as one script with the sums:
+  // both of its updates add up (reserved -= estimate, spent += actual), and a field it deletes at zero or
+  // below would be deleted by the last of the separate releases as well.
+  readonly #releases: TickBatcher<HeldRelease>;
 
   constructor(kv: RedisKeyValue) {
     this.#kv = kv;
+    this.#releases = createTickBatcher((releases) => {
+      const { held, bucket } = releases[0] as HeldRelease;
+      let estimate = 0;
+      let actual = 0;
+      for (const r of releases) {
+        estimate += r.estimateMicros;
+        actual += r.actualMicros;
+      }
+      return this.#run((s) => s.budgetRelease(held.length, ...held.map((h) => h.key), estimate, actual, bucket, ...held.map((h) => h.generation)));
+    });
     // Defined now, not at first use: ioredis gives an auto-pipeline the commands its client had when the
     // pipeline was created, so a script defined while a pipeline of the same tick is open (a rate-limit
     // check or cache read issued just before the first reservation) is missing from it and the call fails.
@@ -68,10 +90,10 @@ export class RedisBudgetCounters implements BudgetCounters {
     return { kind: 'exhausted', exhausted };
   }
 
-  async release(held: readonly HeldCounter[], estimateMicros: number, actualMicros: number, bucket: number): Promise<void> {
-    await this.#run((s) =>
-      s.budgetRelease(held.length, ...held.map((h) => h.key), estimateMicros, actualMicros, bucket, ...held.map((h) => h.generation)),
-    );
+  release(held: readonly HeldCounter[], estimateMicros: number, actualMicros: number, bucket: number): Promise<void> {
+    let group = String(bucket);
+    for (const h of held) group += `\n${h.key}\n${h.generation}`;
+    return this.#releases.add(group, { held, bucket, estimateMicros, actualMicros });
   }
 
   async read(keys: readonly string[], oldestLiveBucket: number): Promise<Array<CounterState | null>> {
