@@ -158,6 +158,19 @@ if (redisUrl) {
   describe('budget counters on a Redis client shared with other commands (auto-pipelining)', () => {
     // ioredis gives an auto-pipeline the commands its client had when the pipeline was created: the first
     // reservation of a process, issued in the same tick as a rate-limit check or a cache read, must work.
+    it('fails every release of a tick with kv_unavailable when the store cannot take them', async () => {
+      const kv = createRedisKeyValue({ url: redisUrl, keyPrefix: `budgettest:${randomUUID()}:` });
+      const counters = budgetCountersFor(kv);
+      await kv.close();
+      const k = counterKey(`t-${randomUUID()}`, '*', periodBounds('daily', new Date()));
+      const results = await Promise.allSettled([
+        counters.release([{ key: k, generation: 'g' }], 10, 5, buckets.bucket),
+        counters.release([{ key: k, generation: 'g' }], 20, 5, buckets.bucket),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      for (const r of results) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'kv_unavailable' });
+    });
+
     it('makes the first reservation in the same tick as another command on the client', async () => {
       const kv = createRedisKeyValue({ url: redisUrl, keyPrefix: `budgettest:${randomUUID()}:` });
       try {
