@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(args: string[]): Promise<Recor
   gateway: () => import('./gateway.js'),
   rag: () => import('./rag.js'),
   'object-spread': () => import('./object-spread.js'),
+  profile: () => import('./cpu-profile-parts.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);
