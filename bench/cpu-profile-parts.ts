@@ -7,8 +7,9 @@
  * A profile covers the whole process, start-up and idle stretches included, so only its busiest window
  * (default 10 s: the gateway bench's measured stretch) is counted. Each sample goes to the nearest frame on
  * its stack that belongs to an npm package or to a folder of this repository; a frame of Node's own library
- * (`node:…`, and undici's WebAssembly parser) counts for whoever called it, so the socket writes ioredis makes are ioredis'. A flat profile
- * (no single function stands out) is read this way: by the libraries and steps that share the time.
+ * (`node:…`, and undici's WebAssembly parser) counts for whoever called it, so the socket writes ioredis
+ * makes are ioredis'. A flat profile (no single function stands out) is read this way: by the libraries
+ * and steps that share the time.
  * With `--per-call-us` (the bench's CPU per request) each share is also given in µs per call.
  */
 import { readFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ const GC = 'garbage collector';
 const UNATTRIBUTED = 'V8 and native code, no JavaScript on the stack';
 const NODE_ONLY = "Node's own library, nothing else on the stack";
 
-/** The npm package or repository folder a script URL belongs to; undefined for Node's own library. */
+/** The npm package or repository folder a script URL belongs to; undefined for Node's own library and wasm. */
 export function ownerOf(url: string): string | undefined {
   // wasm: undici's HTTP parser (llhttp), counted for the JavaScript that called it.
   if (url === '' || url.startsWith('node:') || url.startsWith('wasm:')) return undefined;
